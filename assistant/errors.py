@@ -1,0 +1,88 @@
+"""The one exception tree of msra. Every message names the bad value and what to do.
+
+    MsraError
+    ├── ConfigError            a setting or settings file is wrong
+    ├── IngestError            one file could not be ingested (carries the file name)
+    │   ├── UnsupportedFileError
+    │   ├── EmptyDocumentError      no text (empty file, or a PDF without a text layer)
+    │   ├── EncryptedDocumentError
+    │   ├── CorruptDocumentError
+    │   └── ParseLimitError         the parser ran out of time or memory
+    ├── StoreError             the index cannot be opened or written
+    │   ├── StoreInUseError        another process is writing to the embedded store
+    │   └── IndexMismatchError     the index was built with another model or chunking
+    ├── DocumentNotFoundError  no indexed document has that id
+    ├── LLMError               the LLM backend is unreachable, slow or returns garbage
+    ├── TemplateError          a prompt or section template is missing or malformed
+    └── EvaluationError        a gold set is malformed
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class MsraError(Exception):
+    """Base of every error msra raises on purpose."""
+
+
+class ConfigError(MsraError):
+    pass
+
+
+class IngestError(MsraError):
+    """A file could not be ingested. ``reason`` says why, ``fix`` what to do."""
+
+    def __init__(self, path: Path | str, reason: str, fix: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        self.fix = fix
+        super().__init__(f"{self.path.name}: {reason}. {fix}")
+
+
+class UnsupportedFileError(IngestError):
+    pass
+
+
+class EmptyDocumentError(IngestError):
+    pass
+
+
+class EncryptedDocumentError(IngestError):
+    pass
+
+
+class CorruptDocumentError(IngestError):
+    pass
+
+
+class ParseLimitError(IngestError):
+    pass
+
+
+class StoreError(MsraError):
+    pass
+
+
+class StoreInUseError(StoreError):
+    pass
+
+
+class IndexMismatchError(StoreError):
+    pass
+
+
+class DocumentNotFoundError(MsraError):
+    pass
+
+
+class LLMError(MsraError):
+    pass
+
+
+class TemplateError(MsraError):
+    pass
+
+
+class EvaluationError(MsraError):
+    pass

