@@ -39,6 +39,10 @@ class IngestError(MsraError):
         self.fix = fix
         super().__init__(f"{self.path.name}: {reason}. {fix}")
 
+    def __reduce__(self) -> tuple[type[IngestError], tuple[Path, str, str]]:
+        # Errors cross the parse-worker process boundary; the default pickling passes only the message.
+        return (type(self), (self.path, self.reason, self.fix))
+
 
 class UnsupportedFileError(IngestError):
     pass

@@ -25,6 +25,10 @@ class VectorStore(Protocol):
 
     def upsert(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None: ...
 
+    def delete(self, chunk_ids: Sequence[str]) -> None:
+        """Delete chunks by id; unknown ids are ignored."""
+        ...
+
     def delete_document(self, doc_id: str) -> int:
         """Delete every chunk of ``doc_id``; return how many were deleted."""
         ...
@@ -95,6 +99,11 @@ class MemoryStore:
         for chunk, vec in zip(chunks, embeddings, strict=True):
             self._chunks[chunk.chunk_id] = chunk
             self._vecs[chunk.chunk_id] = np.asarray(vec, dtype=np.float32)
+
+    def delete(self, chunk_ids: Sequence[str]) -> None:
+        for cid in chunk_ids:
+            self._chunks.pop(cid, None)
+            self._vecs.pop(cid, None)
 
     def delete_document(self, doc_id: str) -> int:
         ids = [cid for cid, c in self._chunks.items() if c.doc_id == doc_id]

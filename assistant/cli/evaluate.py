@@ -1,9 +1,224 @@
-"""msra sub-commands: placeholder until its owner fills it in."""
+"""``msra eval``: run a gold set, print the summary, write report.json/report.md/plots, gate on thresholds.
+
+Metric names for ``--fail-under`` (floors, higher is better) and ``--fail-over`` (ceilings, lower is
+better) are listed by ``msra eval --list-metrics``; e.g. ``--fail-under fact_accuracy=0.9
+--fail-over false_refusal_rate=0.05``.
+"""
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from assistant.cli import _state
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+    from assistant.service import Assistant
+    from evaluation.dataset import GoldCase
+    from evaluation.metrics import CaseOutcome
+
+
+def _parse_thresholds(items: list[str] | None, ceiling: bool) -> dict[str, float]:
+    """METRIC=VALUE items -> {metric: value}; a floor needs a higher-is-better metric, a ceiling the reverse."""
+    from assistant.errors import ConfigError
+    from evaluation.metrics import METRICS
+
+    out: dict[str, float] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or name not in METRICS:
+            raise ConfigError(
+                f"threshold {item!r}: write METRIC=VALUE with METRIC one of {', '.join(METRICS)} "
+                "(see `msra eval --list-metrics`)"
+            )
+        try:
+            out[name] = float(value)
+        except ValueError:
+            raise ConfigError(f"threshold {item!r}: {value!r} is not a number") from None
+        higher = METRICS[name][0]
+        if not ceiling and not higher:
+            raise ConfigError(f"{name} is better when lower: use --fail-over {name}={value} (a ceiling)")
+        if ceiling and higher:
+            raise ConfigError(f"{name} is better when higher: use --fail-under {name}={value} (a floor)")
+    return out
+
+
+def _ingest(assistant: Assistant, corpus: list[str]) -> None:
+    """Ingest corpora into the current home; ``bundled`` is settings.corpus_dir with its manifest."""
+    from evaluation.runner import ingest_corpus
+
+    reports = ingest_corpus(assistant, corpus, assistant.settings.corpus_dir)
+    failed = [f for r in reports for f in getattr(r, "failed", [])]
+    if failed:
+        names = ", ".join(f"{Path(f.path).name} ({f.error})" for f in failed)
+        _state.err(f"warning: {len(failed)} file(s) could not be ingested: {names}")
+
+
+def _print_summary(metrics: dict, baseline: dict | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from evaluation.report import summary_rows
+
+    table = Table(title="msra eval")
+    for col in ["metric", "value"] + (["baseline", "change"] if baseline else []):
+        table.add_column(col, justify="left" if col == "metric" else "right")
+    for row in summary_rows(metrics, baseline["metrics"] if baseline else None):
+        table.add_row(*row)
+    Console().print(table)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the msra app."""
+    """Add ``msra eval`` to the msra app."""
+
+    @app.command("eval")
+    def eval_cmd(
+        gold: Annotated[
+            list[Path] | None, typer.Option("--gold", help="Gold JSONL file(s); default: the bundled set.")
+        ] = None,
+        engine: Annotated[str | None, typer.Option(help="extractive or llm (default: settings).")] = None,
+        retrieval: Annotated[str | None, typer.Option(help="hybrid, dense or bm25 (default: settings).")] = None,
+        k: Annotated[int | None, typer.Option("--k", help="Passages given to the answer engine.")] = None,
+        out: Annotated[Path | None, typer.Option(help="Report folder (default: HOME/eval/TIMESTAMP).")] = None,
+        baseline: Annotated[Path | None, typer.Option(help="A previous report.json to compare against.")] = None,
+        fail_under: Annotated[
+            list[str] | None, typer.Option("--fail-under", help="METRIC=VALUE floor, e.g. fact_accuracy=0.9.")
+        ] = None,
+        fail_over: Annotated[
+            list[str] | None,
+            typer.Option("--fail-over", help="METRIC=VALUE ceiling, e.g. false_refusal_rate=0.05."),
+        ] = None,
+        corpus: Annotated[
+            list[str] | None,
+            typer.Option("--corpus", help="Ingest first: 'bundled' (the starter corpus) or files/folders."),
+        ] = None,
+        via_cli: Annotated[
+            bool,
+            typer.Option("--via-cli", help="Ask through `msra ask --json -` in a subprocess (tests the contract)."),
+        ] = False,
+        limit: Annotated[int | None, typer.Option(help="Only the first N cases (quick checks).")] = None,
+        plots: Annotated[bool, typer.Option(help="Write PNG plots.")] = True,
+        export_csv: Annotated[
+            Path | None, typer.Option("--export-csv", help="Write the gold set as CSV and stop.")
+        ] = None,
+        import_csv: Annotated[
+            Path | None, typer.Option("--import-csv", help="Read a CSV gold set (with --to).")
+        ] = None,
+        to: Annotated[Path | None, typer.Option("--to", help="JSONL file written by --import-csv.")] = None,
+        list_metrics: Annotated[bool, typer.Option("--list-metrics", help="Print metric names and stop.")] = False,
+    ) -> None:
+        """Evaluate answers and retrieval on a gold question set."""
+        from evaluation import dataset
+
+        if list_metrics:
+            from evaluation.metrics import METRICS
+
+            for name, (higher, desc) in METRICS.items():
+                typer.echo(f"{name:24s} {'higher' if higher else 'lower '} is better  {desc}")
+            return
+        with _state.user_errors():
+            if import_csv:
+                if not to:
+                    raise typer.BadParameter("--import-csv needs --to FILE.jsonl", param_hint="--to")
+                cases = dataset.import_csv(import_csv)
+                dataset.write_jsonl(cases, to)
+                typer.echo(f"wrote {len(cases)} cases to {to}")
+                return
+            gold_paths = gold or [dataset.BUNDLED_GOLD]
+            cases = dataset.load_gold(gold_paths)
+            if export_csv:
+                dataset.export_csv(cases, export_csv)
+                typer.echo(f"wrote {len(cases)} cases to {export_csv}")
+                return
+            under = _parse_thresholds(fail_under, ceiling=False)
+            over = _parse_thresholds(fail_over, ceiling=True)
+            base = None
+            if baseline:
+                from evaluation.report import load_report
+
+                base = load_report(baseline)
+            if limit:
+                cases = cases[:limit]
+            overrides = {"engine": engine, "retrieval_mode": retrieval, "top_k": k}
+            # one Assistant (one model load) for ingesting and asking
+            assistant = _state.assistant(**overrides) if corpus or not via_cli else None
+            if corpus and assistant is not None:
+                _ingest(assistant, corpus)
+            run = _Run(engine, retrieval, k, via_cli, [str(p) for p in gold_paths])
+            outcomes, settings, seconds = _ask_all(cases, run, assistant, overrides)
+            problems, metrics, paths = _report(outcomes, settings, run, seconds, out, base, under, over, plots)
+        _print_summary(metrics, base)
+        typer.echo(f"report: {paths['md']}")
+        if problems:
+            for p in problems:
+                typer.echo(f"FAIL {p}", err=True)
+            raise typer.Exit(1)
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    engine: str | None
+    retrieval: str | None
+    k: int | None
+    via_cli: bool
+    gold: list[str]
+
+
+def _ask_all(
+    cases: list[GoldCase], run: _Run, assistant: Assistant | None, overrides: dict[str, Any]
+) -> tuple[list[CaseOutcome], Settings, float]:
+    from evaluation import runner
+
+    settings = _state.settings(**overrides)
+
+    def progress(i: int, n: int, o: CaseOutcome) -> None:
+        _state.err(f"[{i}/{n}] {'ok ' if o.correct else 'BAD'} {o.id}")
+
+    t0 = time.perf_counter()
+    if run.via_cli:
+        extra = [*(["--engine", run.engine] if run.engine else []), *(["--k", str(run.k)] if run.k else [])]
+        env = {"MSRA_RETRIEVAL_MODE": run.retrieval} if run.retrieval else {}
+        outcomes = runner.run_cli(cases, home=settings.home, extra_args=extra, env=env, progress=progress)
+    else:
+        assert assistant is not None
+        outcomes = runner.run_library(
+            assistant, cases, k=run.k, engine=run.engine, mode=run.retrieval, progress=progress
+        )
+    return outcomes, settings, time.perf_counter() - t0
+
+
+def _report(
+    outcomes: list[CaseOutcome],
+    settings: Settings,
+    run: _Run,
+    seconds: float,
+    out: Path | None,
+    base: dict[str, Any] | None,
+    under: dict[str, float],
+    over: dict[str, float],
+    plots: bool,
+) -> tuple[list[str], dict[str, float | None], dict[str, Path]]:
+    from assistant.config import PROJECT_ROOT
+    from evaluation.metrics import check_thresholds
+    from evaluation.report import build_report, write_report
+
+    info = {
+        "mode": "cli" if run.via_cli else "library",
+        "engine": run.engine or settings.engine,
+        "retrieval": run.retrieval or settings.retrieval_mode,
+        "k": run.k or settings.top_k,
+        "gold": ", ".join(run.gold),
+        "home": str(settings.home),
+        "embedding_model": settings.embedding_model,
+        "seconds": round(seconds, 1),
+    }
+    report = build_report(outcomes, settings=settings, run=info, repo=PROJECT_ROOT)
+    out_dir = out or settings.home / "eval" / time.strftime("%Y%m%d-%H%M%S")
+    paths = write_report(report, out_dir, base, plots=plots)
+    return check_thresholds(report["metrics"], under, over), report["metrics"], paths

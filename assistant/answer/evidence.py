@@ -1,0 +1,90 @@
+"""Evidence features of a question against its retrieved passages, and the calibrated refusal rule.
+
+Features: the best cosine between the question and a candidate sentence, the share of the question's
+content terms (clause references and named document titles set aside) found in the best passage, whether
+the question's numbers appear there, the share of its names ("Queensland", "France") found in any
+passage, and whether a clause the question names was found. The weights and ``THRESHOLD`` come from
+``assistant/answer/calibrate.py`` over answerable and unanswerable questions
+(tests/fixtures/answers/calibration.jsonl); ``settings.refusal_threshold`` is added to ``THRESHOLD``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import asdict, dataclass
+
+from assistant.references import strip_refs
+from assistant.tokens import content_terms, named_terms, numbers, tokenize
+
+THRESHOLD = 0.30
+_PREFIX = 5
+
+
+@dataclass
+class Evidence:
+    best_cos: float
+    coverage: float
+    numbers_ok: float
+    names_ok: float
+    ref_hit: float
+    has_terms: bool
+    cross_lingual: bool = False
+    ref_missing: bool = False
+    chinese: bool = False
+
+    def score(self) -> float:
+        """One number: higher means better evidence (see the module docstring)."""
+        if self.cross_lingual:
+            # a clause named in one language and found in another: words cannot be compared, the reference can
+            return 0.5 + 0.5 * self.ref_hit
+        s = 0.4 * self.best_cos + 0.6 * self.coverage + 0.1 * self.numbers_ok
+        if self.ref_missing:  # the question names a clause no indexed document has
+            s -= 0.4
+        s -= 0.6 * (1.0 - self.names_ok)
+        if self.has_terms and self.coverage < 0.34:  # most of what was asked about is nowhere in the passages
+            s -= 0.3
+        if self.ref_hit >= 0.8:
+            s += 0.5 if not self.has_terms else 0.25 * self.coverage
+        return s
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: float(v) for k, v in asdict(self).items()} | {"score": self.score()}
+
+
+def covered(term: str, tokens: set[str], prefixes: set[str]) -> bool:
+    """A term is found if the text has it, or (long words) a word sharing its first six letters."""
+    if term in tokens:
+        return True
+    return term.isalpha() and term.isascii() and len(term) >= _PREFIX and term[:_PREFIX] in prefixes
+
+
+def coverage(terms: list[str], text: str, weights: dict[str, float] | None = None) -> float:
+    """Weighted share of ``terms`` found in ``text``."""
+    if not terms:
+        return 1.0
+    tokens = set(tokenize(text))
+    prefixes = {t[:_PREFIX] for t in tokens if len(t) >= _PREFIX}
+    w = weights or {}
+    total = sum(w.get(t, 1.0) for t in terms)
+    return sum(w.get(t, 1.0) for t in terms if covered(t, tokens, prefixes)) / total
+
+
+def idf_weights(terms: list[str], texts: list[str]) -> dict[str, float]:
+    """Terms found in few of ``texts`` weigh more: a term no retrieved passage has is what the question is about."""
+    sets = [set(tokenize(t)) for t in texts]
+    n = len(sets)
+    out = {}
+    for t in terms:
+        prefixes_hit = sum(1 for s in sets if covered(t, s, {x[:_PREFIX] for x in s if len(x) >= _PREFIX}))
+        out[t] = 1.0 + math.log((n + 1) / (prefixes_hit + 1))
+    return out
+
+
+def question_terms(question: str, doc_name_words: set[str]) -> tuple[list[str], set[str], list[str]]:
+    """(content terms, numbers, names) of a question, without its clause references and named documents."""
+    plain = strip_refs(question)
+    terms = [t for t in content_terms(plain) if t not in doc_name_words]
+    names = [n for n in named_terms(plain) if n not in doc_name_words]
+    nums = {n for n in numbers(plain) if not re.fullmatch(r"(19|20)\d\d", n)} - doc_name_words
+    return terms, nums, names

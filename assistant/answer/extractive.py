@@ -1,0 +1,306 @@
+"""The default answer engine: picks and quotes source sentences, no LLM, deterministic.
+
+Each candidate sentence of the retrieved passages is scored by embedding similarity to the question,
+weighted overlap with the question's content terms (numbers and names count more, rare terms more than
+common ones), the passage's retrieval rank, and whether its passage is a clause the question names.
+The best 1..``max_answer_sentences`` sentences are quoted exactly, each followed by its ``[n]`` marker,
+grouped by passage in source order. An enumerated item ("(5) remove the topsoil …") gets its lead-in
+sentence ("… shall require the operation to— … (5) …"). When the evidence is too weak
+(:mod:`assistant.answer.evidence`) the answer is the fixed refusal. Validation is shared with the LLM
+engine through :func:`assistant.citations.finalize_answer`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from assistant.answer.evidence import THRESHOLD, Evidence, coverage, covered, idf_weights, question_terms
+from assistant.citations import finalize_answer
+from assistant.references import chunk_keys, match_strength, parse_refs
+from assistant.retrieval import document_name_words, named_documents
+from assistant.sentences import Span, split_sentences
+from assistant.tokens import content_terms, has_cjk, tokenize
+from assistant.types import REFUSAL, Answer, Passage
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+    from indexing.embeddings import Embedder
+
+_HEADING = re.compile(r"^#{1,6}\s+")
+_ENUM = re.compile(r"^(?:and\s+|or\s+)?\((?:[0-9]{1,3}|[A-Za-z]|[ivxlIVXL]{1,5})\)\s")
+_LEAD_END = re.compile(r"(?:[:—–-]|\bto|\bthat|\bshall|\bmust|\bwhich|\bincluding)\s*$")
+_ANAPHORA = re.compile(
+    r"^(?:and|also|what about|how about|then|or|but)\b|\b(?:it|its|this|that|these|those|they|them|there|such)\b", re.I
+)
+_QUANTITY = re.compile(
+    r"\bhow (?:many|much|long|far|deep|thick|high|often|big|large|soon)\b|\bwhat (?:percentage|proportion|amount|share)"
+    r"|\bwhen\b|多少|多长|几|何时|多久|比例",
+    re.I,
+)
+_HAS_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|forty|fifty|hundred)\b"
+    r"|[一二两三四五六七八九十百千万]+(?:年|日|个|倍|厘米|米|公顷|亩|%)",
+    re.I,
+)
+_ZH_ANAPHORA = re.compile(r"^(?:那么?|还有|以及|另外)|[它其这那]|呢[？?]?$")
+MIN_SENTENCE_CHARS = {"en": 25, "zh": 8}
+CACHE_SIZE = 20_000
+
+
+@dataclass
+class _Candidate:
+    passage_index: int  # 0-based index into the passages: marker = index + 1
+    order: int  # sentence index inside the passage
+    span: Span
+    score: float = 0.0
+    cos: float = 0.0
+
+
+_JURISDICTION_NAMES = {
+    "CN": {"china", "chines", "prc"},
+    "US": {"united", "stat", "america", "american", "us", "usa", "federal"},
+    "AU": {"australia", "australian"},
+    "CA": {"canada", "canadian"},
+    "GB": {"britain", "british", "england", "english", "uk"},
+    "NZ": {"zealand"},
+}
+
+
+def _jurisdiction_named(name: str, passages: list[Passage]) -> bool:
+    """"China's law" is covered by a passage of jurisdiction CN even if the text never says China."""
+    return any(name in _JURISDICTION_NAMES.get(p.chunk.jurisdiction.upper(), ()) for p in passages)
+
+
+class ExtractiveEngine:
+    """Deterministic, extractive answers with citations (see the module docstring)."""
+
+    def __init__(self, embedder: Embedder, settings: Settings) -> None:
+        self.embedder = embedder
+        self.settings = settings
+        self._cache: dict[bytes, np.ndarray] = {}
+        self.last_evidence: dict[str, float] = {}
+
+    # ---- public ---------------------------------------------------------------------------
+    def answer(self, question: str, passages: list[Passage]) -> Answer:
+        """A cited extractive answer, or the fixed refusal when the evidence is too weak."""
+        text = self.compose(question, passages)
+        answer = finalize_answer(question, text, passages, engine="extractive")
+        return answer
+
+    def stream(self, question: str, passages: list[Passage]) -> Iterator[str | Answer]:
+        """The answer's sentences one by one, then the final :class:`Answer`."""
+        answer = self.answer(question, passages)
+        pieces = re.findall(r".+?(?:\]\s*|$)", answer.answer) or [answer.answer]
+        for piece in pieces:
+            if piece:
+                yield piece
+        yield answer
+
+    def rewrite(self, question: str, history: list[tuple[str, str]]) -> str:
+        """A follow-up made standalone without an LLM: short or anaphoric questions borrow the previous one's terms."""
+        if not history:
+            return question
+        prev = history[-1][0].strip()
+        q = question.strip()
+        zh = has_cjk(q)
+        short = len(content_terms(q)) <= (4 if zh else 3)
+        anaphoric = bool(_ZH_ANAPHORA.search(q) if zh else _ANAPHORA.search(q))
+        if not prev or not (short or anaphoric):
+            return question
+        if zh:
+            rest = re.sub(r"^(?:那么?|还有|以及|另外)[，,]?", "", q)
+            return f"{prev.rstrip('？?。 ')}，{rest}"
+        rest = re.sub(r"^(?:and|also|what about|how about|then|or|but)\b[\s,]*", "", q, flags=re.I)
+        return f"{prev.rstrip('?. ')} — {rest}"
+
+    # ---- composition ----------------------------------------------------------------------
+    def compose(self, question: str, passages: list[Passage]) -> str:
+        """The answer text with ``[n]`` markers (n = passage position + 1), or the refusal text."""
+        self.last_evidence = {}
+        if not passages:
+            return REFUSAL
+        docs = {p.chunk.doc_id: p.chunk.title for p in passages}
+        named = set(named_documents(question, docs))
+        terms, nums, names = question_terms(question, document_name_words(question, docs))
+        names = [n for n in names if not _jurisdiction_named(n, passages)]
+        refs = parse_refs(question)
+        ref_strength = [
+            match_strength(refs, chunk_keys(p.chunk.aliases, p.chunk.clause)) if refs else 0.0 for p in passages
+        ]
+        if named and any(s and p.chunk.doc_id in named for s, p in zip(ref_strength, passages, strict=True)):
+            ref_strength = [s if p.chunk.doc_id in named else 0.0 for s, p in zip(ref_strength, passages, strict=True)]
+        focus = self._focus(passages, ref_strength, named)
+        candidates = self._candidates(passages, focus)
+        if not candidates:
+            self.last_evidence = {"score": -1.0}
+            return REFUSAL
+        q_vec = self._embed([question])[0]
+        vecs = self._embed([c.span.text for c in candidates])
+        cos = vecs @ q_vec
+        weights = self._term_weights(terms, nums, names, candidates)
+        total_w = sum(weights.values()) or 1.0
+        best_rank = min(p.rank or i + 1 for i, p in enumerate(passages))
+        wants_number = bool(_QUANTITY.search(question))
+        context = [set(tokenize(f"{p.chunk.title} {p.chunk.clause}")) for p in passages]
+        for c, cs in zip(candidates, cos, strict=True):
+            toks = set(tokenize(c.span.text))
+            prefixes = {t[:5] for t in toks if len(t) >= 5}
+            ctx = context[c.passage_index]
+            # a term in the passage's title or clause heading counts half: it places the sentence, not the fact
+            lex = sum(
+                w if covered(t, toks, prefixes) else (0.5 * w if t in ctx else 0.0) for t, w in weights.items()
+            )
+            lex = lex / total_w if weights else 0.0
+            p = passages[c.passage_index]
+            rank = (p.rank or c.passage_index + 1) - best_rank + 1
+            c.cos = float(cs)
+            c.score = 0.5 * c.cos + 0.45 * lex + 0.1 / math.sqrt(rank)
+            if wants_number and _HAS_NUMBER.search(c.span.text):
+                c.score += 0.1
+            strength = ref_strength[c.passage_index]
+            if strength:
+                # the named clause itself: its opening sentences state what it requires
+                c.score += 0.35 * strength + (0.1 if c.order == 0 else 0.0)
+        evidence = self._evidence(question, terms, nums, names, passages, focus, candidates, ref_strength, refs)
+        self.last_evidence = evidence.as_dict()
+        if evidence.score() < THRESHOLD + self.settings.refusal_threshold:
+            return REFUSAL
+        chosen = self._select(candidates)
+        return self._render(chosen, candidates, passages)
+
+    @staticmethod
+    def _focus(passages: list[Passage], ref_strength: list[float], named: set[str]) -> list[int]:
+        """Passages an answer may quote: the clause the question names, else the documents it names, else all."""
+        best = max(ref_strength)
+        if best >= 0.8:
+            return [i for i, s in enumerate(ref_strength) if s == best]
+        in_named = [i for i, p in enumerate(passages) if p.chunk.doc_id in named]
+        return in_named or list(range(len(passages)))
+
+    def _candidates(self, passages: list[Passage], focus: list[int]) -> list[_Candidate]:
+        out: list[_Candidate] = []
+        for i in focus:
+            p = passages[i]
+            lang = "zh" if p.chunk.language.startswith("zh") or has_cjk(p.chunk.text[:200]) else "en"
+            order = 0
+            for sp in split_sentences(p.chunk.text, lang):
+                head = _HEADING.match(sp.text)
+                if head:  # headings are titles, except the long ones that carry a provision (US Code)
+                    sp = Span(sp.start + head.end(), sp.end, sp.text[head.end() :])
+                    if len(sp.text.split()) < 8 and not has_cjk(sp.text):
+                        continue
+                if len(sp.text) < MIN_SENTENCE_CHARS[lang] or not re.search(r"\w", sp.text):
+                    continue
+                out.append(_Candidate(i, order, sp))
+                order += 1
+        return out
+
+    @staticmethod
+    def _term_weights(
+        terms: list[str], nums: set[str], names: list[str], candidates: list[_Candidate]
+    ) -> dict[str, float]:
+        """Rare terms count more (idf over the candidates); numbers ×2, names ×1.5."""
+        n = len(candidates)
+        token_sets = [set(tokenize(c.span.text)) for c in candidates]
+        weights: dict[str, float] = {}
+        for t in dict.fromkeys([*terms, *sorted(nums)]):
+            df = sum(1 for s in token_sets if t in s)
+            w = 1.0 + math.log((n + 1) / (df + 1))
+            if t in nums:
+                w *= 2.0
+            elif t in names:
+                w *= 1.5
+            weights[t] = w
+        return weights
+
+    def _evidence(
+        self,
+        question: str,
+        terms: list[str],
+        nums: set[str],
+        names: list[str],
+        passages: list[Passage],
+        focus: list[int],
+        candidates: list[_Candidate],
+        ref_strength: list[float],
+        refs: list[str],
+    ) -> Evidence:
+        top = [passages[i] for i in focus[:3]]
+        weights = idf_weights(terms, [p.chunk.text for p in passages])
+        covs = [coverage(terms, p.chunk.text, weights) for p in top]
+        best = max(range(len(top)), key=lambda i: covs[i])
+        all_text = "\n".join(f"{p.chunk.title} {p.chunk.clause} {p.chunk.text}" for p in passages)
+        nums_text = set(tokenize(top[best].chunk.text))
+        ref_hit = max(ref_strength) if ref_strength else 0.0
+        return Evidence(
+            best_cos=max(c.cos for c in candidates),
+            coverage=covs[best] if terms else 0.5,
+            numbers_ok=1.0 if not nums else sum(n in nums_text for n in nums) / len(nums),
+            names_ok=coverage(names, all_text) if names else 1.0,
+            ref_hit=ref_hit,
+            has_terms=bool(terms),
+            cross_lingual=ref_hit >= 0.8 and has_cjk(question) != has_cjk(top[best].chunk.text),
+            ref_missing=bool(refs) and ref_hit == 0.0,
+            chinese=has_cjk(question),
+        )
+
+    def _select(self, candidates: list[_Candidate]) -> list[_Candidate]:
+        ranked = sorted(candidates, key=lambda c: (-c.score, c.passage_index, c.order))
+        best = ranked[0].score
+        chosen: list[_Candidate] = []
+        seen: list[set[str]] = []
+        for c in ranked:
+            if len(chosen) >= self.settings.max_answer_sentences or c.score < best - 0.2:
+                break
+            toks = set(tokenize(c.span.text))
+            if any(toks and len(toks & s) / len(toks | s) >= 0.7 for s in seen):
+                continue
+            chosen.append(c)
+            seen.append(toks)
+        return chosen
+
+    def _render(self, chosen: list[_Candidate], candidates: list[_Candidate], passages: list[Passage]) -> str:
+        group_best: dict[int, float] = {}
+        for c in chosen:
+            group_best[c.passage_index] = max(group_best.get(c.passage_index, -9.0), c.score)
+        ordered = sorted(chosen, key=lambda c: (-group_best[c.passage_index], c.passage_index, c.order))
+        parts: list[str] = []
+        used: set[tuple[int, int]] = {(c.passage_index, c.order) for c in chosen}
+        for c in ordered:
+            text = c.span.text
+            lead = self._lead_in(c, candidates)
+            if lead is not None and (lead.passage_index, lead.order) not in used:
+                text = f"{lead.span.text} … {text}"
+                used.add((lead.passage_index, lead.order))
+            parts.append(f"{text} [{c.passage_index + 1}]")
+        zh = all(has_cjk(p) for p in parts)
+        return ("" if zh else " ").join(parts)
+
+    @staticmethod
+    def _lead_in(c: _Candidate, candidates: list[_Candidate]) -> _Candidate | None:
+        """The sentence introducing an enumerated item, when the item is one."""
+        if not _ENUM.match(c.span.text):
+            return None
+        same = [o for o in candidates if o.passage_index == c.passage_index and o.order < c.order]
+        for o in reversed(same):
+            if not _ENUM.match(o.span.text):
+                return o if _LEAD_END.search(o.span.text) or o.order == 0 else None
+        return None
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        keys = [hashlib.blake2b(t.encode(), digest_size=16).digest() for t in texts]
+        missing = [i for i, k in enumerate(keys) if k not in self._cache]
+        if missing:
+            vecs = self.embedder.embed_documents([texts[i] for i in missing])
+            if len(self._cache) + len(missing) > CACHE_SIZE:
+                self._cache.clear()
+            for i, v in zip(missing, vecs, strict=True):
+                self._cache[keys[i]] = np.asarray(v, dtype=np.float32)
+        return np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, 1), dtype=np.float32)

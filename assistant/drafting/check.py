@@ -1,0 +1,237 @@
+"""Check an author's restoration plan against the section templates: covered, partial or missing.
+
+Deterministic by default: each requirement item is compared with every passage of the plan using the
+Assistant's embedder (semantic similarity) and the item's key terms (lexical evidence). The strongest
+plan passage is quoted with its heading and page, and the requirement itself is cited from the indexed
+sources, so a reviewer sees both what the plan says and what the rule says.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from assistant.drafting.evidence import EvidenceFinder, term_hits
+from assistant.drafting.plan_reader import PlanPassage, read_plan
+from assistant.drafting.site import SiteProfile, jurisdictions_for
+from assistant.drafting.templates import SectionTemplate, TemplateItem, load_sections
+from assistant.types import Citation
+
+Status = Literal["covered", "partial", "missing"]
+
+# (covered, paraphrase) similarity thresholds per embedder. With all-MiniLM-L6-v2 a plan paragraph that
+# addresses a requirement scores 0.45–0.85 against it, but a paragraph on another restoration topic still
+# reaches 0.35–0.55 (requirements share words such as "plan", "restoration", "site"). So similarity alone
+# never makes an item covered: key terms decide, similarity confirms, and only a close paraphrase
+# (above the second threshold) counts as partial coverage without any key term.
+CHECK_THRESHOLDS: dict[str, tuple[float, float]] = {"hash": (0.25, 0.60), "default": (0.45, 0.65)}
+
+
+class ItemCheck(BaseModel):
+    section_id: str
+    item_id: str
+    title: str
+    requirement: str
+    status: Status
+    similarity: float = Field(description="Best cosine similarity between the requirement and a plan passage.")
+    key_terms_found: list[str] = Field(default_factory=list)
+    plan_quote: str | None = None
+    plan_heading: str | None = None
+    plan_page: int | None = None
+    requirement_citation: Citation | None = None
+    judge: str = "embedding"
+    reason: str = ""
+
+
+class SectionSummary(BaseModel):
+    section_id: str
+    title: str
+    covered: int = 0
+    partial: int = 0
+    missing: int = 0
+
+
+class CheckReport(BaseModel):
+    plan: str
+    site_name: str
+    jurisdictions: list[str]
+    items: list[ItemCheck]
+    summary: list[SectionSummary]
+
+    def by_status(self, status: Status) -> list[ItemCheck]:
+        return [i for i in self.items if i.status == status]
+
+
+@dataclass(slots=True)
+class _Match:
+    passage: PlanPassage | None  # the closest passage that carries a key term, else the closest passage
+    similarity: float
+    terms: list[str]  # key terms in that passage
+
+
+def _thresholds(embedder_name: str) -> tuple[float, float]:
+    return CHECK_THRESHOLDS["hash" if embedder_name.startswith("hash") else "default"]
+
+
+def classify(similarity: float, terms: list[str], thresholds: tuple[float, float]) -> tuple[Status, str]:
+    """The coverage decision: key terms plus a similar passage make 'covered'; either alone 'partial'."""
+    cov, paraphrase = thresholds
+    if terms and (similarity >= cov or (len(terms) >= 2 and similarity >= cov - 0.05)):
+        return "covered", f"similar passage ({similarity:.2f}) and key terms {terms}"
+    if terms:
+        return "partial", f"key terms {terms} but the closest passage only scores {similarity:.2f}"
+    if similarity >= paraphrase:
+        return "partial", f"a close passage ({similarity:.2f}) but none of the key terms"
+    return "missing", f"no key term of the requirement and no close passage (best {similarity:.2f})"
+
+
+def _quote(text: str, limit: int = 320) -> str:
+    t = " ".join(text.split())
+    return t if len(t) <= limit else t[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def _citation(finder: EvidenceFinder, item: TemplateItem, site: SiteProfile) -> Citation | None:
+    found = finder.find(item, site)
+    if not found:
+        return None
+    e = found[0]
+    c = e.passage.chunk
+    return Citation(
+        marker="[1]",
+        doc_id=c.doc_id,
+        title=c.title or c.doc_id,
+        source=c.source,
+        page=c.page_start,
+        page_end=c.page_end,
+        clause=c.clause,
+        chunk_id=c.chunk_id,
+        quote=e.sentence,
+        kind=c.kind,
+        jurisdiction=c.jurisdiction,
+    )
+
+
+def check_plan(
+    path: Path | str,
+    site: SiteProfile,
+    assistant: Any,
+    sections: list[str] | None = None,
+    *,
+    cite: bool = True,
+    judge: Literal["embedding", "llm"] = "embedding",
+) -> CheckReport:
+    """Coverage of each requirement item (relevant to ``site``) by the plan at ``path``."""
+    plan = read_plan(Path(path), getattr(assistant, "settings", None))
+    templates: list[SectionTemplate] = load_sections(assistant.settings.prompts_dir)
+    if sections:
+        known = {t.id for t in templates}
+        unknown = [s for s in sections if s not in known]
+        if unknown:
+            from assistant.errors import TemplateError
+
+            raise TemplateError(f"unknown section(s) {unknown}; known sections: {', '.join(sorted(known))}")
+        templates = [t for t in templates if t.id in sections]
+    embedder = assistant.embedder
+    thresholds = _thresholds(embedder.name)
+    pv = embedder.embed_documents([p.text for p in plan]) if plan else np.zeros((0, 1), dtype=np.float32)
+    finder = EvidenceFinder(assistant, per_query_k=3, max_sentences=1) if cite else None
+    full_text = "\n".join(p.text for p in plan)
+    todo = [(tpl, item) for tpl in templates for item in tpl.items if item.applies(site.jurisdiction, site.mine_type)]
+    matches = _best_matches(embedder, [item for _, item in todo], plan, pv)
+    items: list[ItemCheck] = []
+    summary = {tpl.id: SectionSummary(section_id=tpl.id, title=tpl.title) for tpl in templates}
+    for (tpl, item), match in zip(todo, matches, strict=True):
+        terms = term_hits(full_text, item.key_terms)
+        status, reason = classify(match.similarity, match.terms, thresholds)
+        check = ItemCheck(
+            section_id=tpl.id,
+            item_id=item.id,
+            title=item.title,
+            requirement=item.requirement,
+            status=status,
+            similarity=round(match.similarity, 3),
+            key_terms_found=terms,
+            reason=reason,
+        )
+        quote_from = match.passage
+        if status != "missing" and quote_from is not None:
+            check.plan_quote = _quote(quote_from.text)
+            check.plan_heading = quote_from.heading or None
+            check.plan_page = quote_from.page
+        if judge == "llm" and status != "missing":
+            from assistant.drafting.llm_judge import judge_item
+
+            check.status, check.reason = judge_item(assistant, item, check.plan_quote or "")
+            check.judge = "llm"
+        if finder is not None:
+            check.requirement_citation = _citation(finder, item, site)
+        s = summary[tpl.id]
+        setattr(s, check.status, getattr(s, check.status) + 1)
+        items.append(check)
+    return CheckReport(
+        plan=str(path),
+        site_name=site.name,
+        jurisdictions=jurisdictions_for(site),
+        items=items,
+        summary=list(summary.values()),
+    )
+
+
+def _best_matches(embedder: Any, items: list[TemplateItem], plan: list[PlanPassage], pv: np.ndarray) -> list[_Match]:
+    """For each item, the plan passage that best shows coverage (one embedding call for all items).
+
+    A passage that carries one of the item's key terms is preferred over a merely similar one, so the
+    decision and the quote rest on the same passage.
+    """
+    if not plan or not items:
+        return [_Match(None, 0.0, []) for _ in items]
+    texts = [[it.requirement, it.title, *it.queries[:2]] for it in items]
+    qv = embedder.embed_documents([t for group in texts for t in group])
+    sims = np.asarray(pv @ qv.T)  # passages x all item texts
+    out, col = [], 0
+    for item, group in zip(items, texts, strict=True):
+        block = sims[:, col : col + len(group)].max(axis=1)
+        col += len(group)
+        with_terms = [(float(block[i]), i, h) for i, p in enumerate(plan) if (h := term_hits(p.text, item.key_terms))]
+        if with_terms:
+            sim, i, hits = max(with_terms, key=lambda t: (t[0] + 0.02 * min(len(t[2]), 3), -t[1]))
+            out.append(_Match(plan[i], sim, hits))
+        else:
+            best = int(np.argmax(block))
+            out.append(_Match(plan[best], float(block[best]), []))
+    return out
+
+
+def to_markdown(report: CheckReport) -> str:
+    """The report as Markdown: a summary table, then each item with the plan quote and the rule cited."""
+    icon = {"covered": "✅ covered", "partial": "🟡 partial", "missing": "❌ missing"}
+    lines = [
+        f"# Plan check: {Path(report.plan).name}",
+        "",
+        f"*Site: {report.site_name} · sources searched: {', '.join(report.jurisdictions)}*",
+        "",
+        "| Section | Covered | Partial | Missing |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [f"| {s.title} | {s.covered} | {s.partial} | {s.missing} |" for s in report.summary]
+    current = None
+    for it in report.items:
+        if it.section_id != current:
+            current = it.section_id
+            title = next(s.title for s in report.summary if s.section_id == current)
+            lines += ["", f"## {title}"]
+        lines += ["", f"### {it.title} — {icon[it.status]}", "", f"Requirement: {it.requirement}", ""]
+        if it.plan_quote:
+            where = ", ".join(x for x in (it.plan_heading, f"p. {it.plan_page}" if it.plan_page else None) if x)
+            lines += [f"> {it.plan_quote}", f"> — plan, {where}" if where else "", ""]
+        lines.append(f"Why: {it.reason}.")
+        if it.requirement_citation:
+            c = it.requirement_citation
+            clause = f", {c.clause}" if c.clause else ""
+            lines += ["", f"Source: “{_quote(c.quote, 240)}” — {c.title}{clause}, p. {c.page}"]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).rstrip() + "\n"

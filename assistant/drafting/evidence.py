@@ -1,0 +1,192 @@
+"""Find the requirement sentences that back one template item, for one site.
+
+Retrieval runs once per jurisdiction that applies to the site (its own, then "international"), so the
+site's own law and the international standards are both considered and neither crowds out the other.
+Candidate sentences are scored against the item's queries with the Assistant's embedder, plus a small
+bonus for the item's key terms and for the item's preferred sources. An item counts as covered only when
+a sentence clears a threshold calibrated per embedder; otherwise the draft says no source covers it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from assistant.drafting.site import SiteProfile, jurisdictions_for
+from assistant.drafting.templates import TemplateItem
+from assistant.types import Passage
+
+if TYPE_CHECKING:
+    from indexing.embeddings import Embedder
+
+# (strong, weak): a sentence is evidence if its similarity reaches ``strong``, or reaches ``weak`` and
+# contains a key term. Calibrated on the drafting fixtures and the bundled corpus with all-MiniLM-L6-v2:
+# sentences stating the requirement score 0.5–0.85, but generic restoration sentences on another topic
+# reach 0.4–0.63 against the (long) requirement text, so without a key term only a very close paraphrase
+# counts. The hashing fake only sees shared words, so its scale is lower.
+THRESHOLDS: dict[str, tuple[float, float]] = {"hash": (0.45, 0.12), "default": (0.70, 0.40)}
+KEY_TERM_BONUS = 0.06
+SOURCE_HINT_BONUS = 0.04
+MULTILINGUAL_HINTS = ("multilingual", "labse", "bge-m3", "distiluse", "e5", "hash")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_FALLBACK_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"“])|(?<=[。；！？;])")
+
+
+@dataclass(slots=True)
+class Evidence:
+    """One sentence of an indexed source that states (part of) an item's requirement."""
+
+    sentence: str
+    passage: Passage
+    score: float
+    similarity: float
+    key_terms: list[str]
+
+
+def thresholds_for(embedder_name: str, offset: float = 0.0) -> tuple[float, float]:
+    strong, weak = THRESHOLDS["hash" if embedder_name.startswith("hash") else "default"]
+    return strong + offset, weak + offset
+
+
+def split_sentences(text: str, language: str = "en") -> list[str]:
+    """Sentences of a chunk, without Markdown heading lines (headings are cited via the clause path)."""
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    try:
+        from assistant.sentences import split_sentences as _split
+
+        parts = [getattr(sp, "text", sp) for sp in _split(body, language)]
+    except ImportError:  # the sentence module is written in parallel; keep drafting usable meanwhile
+        parts = [p for block in re.split(r"\n\s*\n", body) for p in _FALLBACK_SPLIT.split(block)]
+    out = []
+    for p in parts:
+        s = " ".join(p.split()).strip(" -*>")
+        if len(s) >= (8 if _CJK.search(s) else 25):
+            out.append(s)
+    return out
+
+
+def term_hits(text: str, terms: list[str]) -> list[str]:
+    """Key terms present in ``text`` (case-insensitive; word-start match for Latin terms)."""
+    low = text.lower()
+    hits = []
+    for t in terms:
+        tl = t.lower()
+        if _CJK.search(tl):
+            if tl in low:
+                hits.append(t)
+        elif re.search(r"(?<![a-z0-9])" + re.escape(tl), low):
+            hits.append(t)
+    return hits
+
+
+def _slug(s: str) -> str:
+    return re.sub(r"[^a-z0-9\u3400-\u9fff]+", "-", s.lower()).strip("-")
+
+
+def _hint_match(passage: Passage, hints: list[str]) -> bool:
+    c = passage.chunk
+    hay = " ".join(_slug(x) for x in (c.doc_id, c.title, c.source, c.kind))
+    return any(_slug(h) and _slug(h) in hay for h in hints)
+
+
+class EvidenceFinder:
+    """Retrieves and scores requirement sentences for template items."""
+
+    def __init__(
+        self,
+        assistant: Any,
+        *,
+        per_query_k: int = 5,
+        max_sentences: int = 4,
+        thresholds: tuple[float, float] | None = None,
+    ) -> None:
+        self.assistant = assistant
+        self.embedder: Embedder = assistant.embedder
+        offset = float(getattr(getattr(assistant, "settings", None), "refusal_threshold", 0.0) or 0.0)
+        self.strong, self.weak = thresholds or thresholds_for(self.embedder.name, offset)
+        self.per_query_k = per_query_k
+        self.max_sentences = max_sentences
+        self.multilingual = any(m in self.embedder.name.lower() for m in MULTILINGUAL_HINTS)
+        self._cache: dict[str, np.ndarray] = {}
+
+    def passages(self, item: TemplateItem, site: SiteProfile) -> list[Passage]:
+        """What the item's queries retrieve in the site's jurisdictions; a jurisdiction that the joint
+        search left out gets a search of its own, so the international standards never crowd out the
+        site's law (or the reverse)."""
+        jurs = jurisdictions_for(site)
+        seen: dict[str, Passage] = {}
+        for q in item.queries:
+            for p in self.assistant.retrieve(q, k=self.per_query_k * len(jurs), filters={"jurisdiction": jurs}):
+                seen.setdefault(p.chunk.chunk_id, p)
+        present = {p.chunk.jurisdiction for p in seen.values()}
+        for jur in (j for j in jurs if j not in present):
+            for q in item.queries[:2]:
+                for p in self.assistant.retrieve(q, k=self.per_query_k, filters={"jurisdiction": jur}):
+                    seen.setdefault(p.chunk.chunk_id, p)
+        return list(seen.values())
+
+    def _vectors(self, texts: list[str]) -> np.ndarray:
+        """Embeddings with a per-finder cache: sections share queries and source sentences."""
+        todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if todo:
+            for t, v in zip(todo, self.embedder.embed_documents(todo), strict=True):
+                self._cache[t] = v
+        return np.stack([self._cache[t] for t in texts])
+
+    def score(self, item: TemplateItem, site: SiteProfile, passages: list[Passage]) -> list[Evidence]:
+        """Every candidate sentence that clears the threshold, best first."""
+        cands: list[tuple[str, Passage]] = [
+            (s, p) for p in passages for s in split_sentences(p.chunk.text, p.chunk.language)
+        ]
+        if not cands:
+            return []
+        queries = [item.requirement, *item.queries]
+        vecs = self._vectors(queries + [s for s, _ in cands])
+        qv, sv = vecs[: len(queries)], vecs[len(queries) :]
+        sims = np.asarray(sv @ qv.T).max(axis=1)
+        hints = item.hints_for(jurisdictions_for(site))
+        found: list[Evidence] = []
+        for (sentence, p), sim in zip(cands, sims, strict=True):
+            hits = term_hits(sentence, item.key_terms)
+            sim = float(sim)
+            if not self.accepts(sentence, sim, hits):
+                continue
+            score = sim + KEY_TERM_BONUS * min(len(hits), 2) + (SOURCE_HINT_BONUS if _hint_match(p, hints) else 0)
+            found.append(Evidence(sentence, p, score, sim, hits))
+        found.sort(key=lambda e: -e.score)
+        return found
+
+    def accepts(self, sentence: str, similarity: float, hits: list[str]) -> bool:
+        """The sufficiency decision for one sentence (see THRESHOLDS)."""
+        if _CJK.search(sentence) and not self.multilingual:
+            # An English-only model maps all Chinese text close together: only key terms tell topics apart.
+            return bool(hits) and similarity >= self.weak
+        return similarity >= self.strong or (bool(hits) and similarity >= self.weak)
+
+    def select(self, found: list[Evidence], site: SiteProfile) -> list[Evidence]:
+        """The best sentence of each jurisdiction first, then the next best; one sentence per chunk."""
+        chosen: list[Evidence] = []
+        used: set[str] = set()
+
+        def take(e: Evidence) -> None:
+            chosen.append(e)
+            used.add(e.passage.chunk.chunk_id)
+
+        for jur in jurisdictions_for(site):
+            for e in found:
+                if e.passage.chunk.jurisdiction == jur and e.passage.chunk.chunk_id not in used:
+                    take(e)
+                    break
+        for e in found:
+            if len(chosen) >= self.max_sentences:
+                break
+            if e.passage.chunk.chunk_id not in used:
+                take(e)
+        return chosen[: self.max_sentences]
+
+    def find(self, item: TemplateItem, site: SiteProfile) -> list[Evidence]:
+        """Evidence sentences for one item; empty when no indexed source covers it."""
+        return self.select(self.score(item, site, self.passages(item, site)), site)

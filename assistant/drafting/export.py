@@ -1,0 +1,110 @@
+"""Write drafts (and plan-check reports) as Markdown or DOCX.
+
+DOCX uses Word's own styles (Heading 1/2, List Bullet, List Number) so the draft drops into a plan
+document and its navigation pane; python-docx is imported only when a DOCX is written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.drafting.draft import Draft
+from assistant.errors import ConfigError
+from assistant.types import Citation
+
+
+def reference_text(c: Citation) -> str:
+    """'Title (doc_id), clause, p. 3' — what a reader needs to find the cited text."""
+    pages = f"p. {c.page}" if not c.page_end or c.page_end <= c.page else f"pp. {c.page}–{c.page_end}"
+    parts = [f"{c.title} ({c.doc_id})"]
+    if c.clause:
+        parts.append(c.clause)
+    parts.append(pages)
+    return ", ".join(parts)
+
+
+def _item_blocks(draft: Draft) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Per item: heading, then (kind, text) blocks — kind is 'para', 'bullet' or 'note'."""
+    out = []
+    for n, it in enumerate(draft.items, 1):
+        blocks: list[tuple[str, str]] = [("para", f"Requirement: {it.requirement}")]
+        if it.llm_text:
+            blocks.append(("para", it.llm_text))
+        elif it.evidence:
+            blocks.append(("para", "What the sources require:"))
+            blocks += [("bullet", f"{e.text} {' '.join(e.markers)}".strip()) for e in it.evidence]
+        if it.note:
+            blocks.append(("note", it.note))
+        if it.site_text:
+            blocks.append(("para", f"For this site: {it.site_text}"))
+        blocks += [("note", f"Check: {w}") for w in it.warnings]
+        out.append((f"{n}. {it.title}", blocks))
+    return out
+
+
+def to_markdown(draft: Draft) -> str:
+    """The draft as Markdown: section heading, one sub-heading per item, references at the end."""
+    lines = [
+        f"# {draft.section_title}",
+        "",
+        f"*Site: {draft.site_name} · sources searched: {', '.join(draft.jurisdictions)} · "
+        f"template {draft.section_id} v{draft.section_version} · engine: {draft.engine}*",
+        "",
+        draft.purpose.strip(),
+        "",
+    ]
+    for heading, blocks in _item_blocks(draft):
+        lines += [f"## {heading}", ""]
+        for i, (kind, text) in enumerate(blocks):
+            if kind == "bullet":
+                lines.append(f"- {text}")
+                if i + 1 == len(blocks) or blocks[i + 1][0] != "bullet":
+                    lines.append("")
+            elif kind == "note":
+                lines += [f"> **{text}**", ""]
+            else:
+                lines += [" ".join(text.split()), ""]
+    lines += ["## References", ""]
+    lines += [f"{c.marker} {reference_text(c)}" + "  " for c in draft.references] or ["(none)"]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def to_docx(draft: Draft, path: Path | str) -> Path:
+    """Write the draft as a Word document with real heading and list styles."""
+    from docx import Document
+
+    doc = Document()
+    doc.add_heading(draft.section_title, level=1)
+    meta = doc.add_paragraph()
+    meta.add_run(
+        f"Site: {draft.site_name} · sources searched: {', '.join(draft.jurisdictions)} · "
+        f"template {draft.section_id} v{draft.section_version} · engine: {draft.engine}"
+    ).italic = True
+    doc.add_paragraph(draft.purpose.strip())
+    for heading, blocks in _item_blocks(draft):
+        doc.add_heading(heading, level=2)
+        for kind, text in blocks:
+            if kind == "bullet":
+                doc.add_paragraph(text, style="List Bullet")
+            elif kind == "note":
+                doc.add_paragraph().add_run(text).bold = True
+            else:
+                doc.add_paragraph(text)
+    doc.add_heading("References", level=2)
+    for c in draft.references:
+        doc.add_paragraph(f"{c.marker} {reference_text(c)}")
+    out = Path(path)
+    doc.save(str(out))
+    return out
+
+
+def write(draft: Draft, path: Path | str) -> Path:
+    """Write by extension: .md/.markdown → Markdown, .docx → Word."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix == ".docx":
+        return to_docx(draft, p)
+    if suffix in (".md", ".markdown", ".txt"):
+        p.write_text(to_markdown(draft), encoding="utf-8")
+        return p
+    raise ConfigError(f"cannot write {p.name}: use an --out file ending in .md or .docx")

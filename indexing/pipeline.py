@@ -1,0 +1,490 @@
+"""Incremental, all-or-nothing ingestion: files → parse → clauses → chunks → vectors → store + records.
+
+- An unchanged file (same sha256 and metadata sources, same collection) costs one hash: no parsing, no
+  embedding. The same bytes under another name are reported as a duplicate of the indexed document.
+- A changed file's new chunks replace the old ones; chunk texts already embedded (by sha256 of the
+  embedded text) come from the cache in the records file, so an edit re-embeds only what changed.
+- Each document is all-or-nothing: a ``pending`` record is written first, then the chunks are upserted,
+  then the old version's stale ids are deleted, then the record is completed. A writer that finds
+  pending records (a crash) first undoes them: back to the old version while it is still whole, else
+  the document is dropped and the next ingest of its file indexes it afresh.
+- A failing file never stops the batch and never touches what is indexed.
+- One writer at a time: ``home/write.lock``. Readers (``ask``) take no lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from difflib import get_close_matches
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, Field, computed_field
+
+from assistant.errors import (
+    ConfigError,
+    DocumentNotFoundError,
+    EmptyDocumentError,
+    IndexMismatchError,
+    IngestError,
+    StoreError,
+    StoreInUseError,
+)
+from indexing.discovery import Target, discover, metadata_key
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+    from assistant.lexical import LexicalIndex
+    from assistant.types import Chunk, DocumentMeta
+    from indexing.embeddings import Embedder
+    from indexing.records import DocumentRecord, RecordStore
+    from indexing.store import VectorStore
+
+Progress = Callable[[str, int, int], None]
+Status = Literal["indexed", "replaced", "unchanged", "failed"]
+
+
+class FileResult(BaseModel):
+    """What happened to one file."""
+
+    path: str
+    doc_id: str | None = None
+    status: Status
+    pages: int = 0
+    chunks: int = 0
+    embedded: int = Field(0, description="Chunk texts embedded now (the rest came from the cache).")
+    error: str | None = Field(None, description="Why the file failed.")
+    fix: str | None = Field(None, description="What to do about it.")
+    note: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+
+class IngestReport(BaseModel):
+    """The outcome of one ``ingest`` call, file by file."""
+
+    files: list[FileResult] = Field(default_factory=list)
+    reconciled: list[str] = Field(default_factory=list, description="Interrupted documents cleaned up first.")
+    seconds: float = 0.0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def counts(self) -> dict[str, int]:
+        done = [f for f in self.files if f.status in ("indexed", "replaced")]
+        out = {s: sum(f.status == s for f in self.files) for s in ("indexed", "replaced", "unchanged", "failed")}
+        out.update(
+            documents=len(done),
+            pages=sum(f.pages for f in done),
+            chunks=sum(f.chunks for f in done),
+            embedded=sum(f.embedded for f in done),
+        )
+        return out
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "failed"]
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """A parsed and chunked document waiting for its vectors."""
+
+    index: int
+    target: Target
+    meta: DocumentMeta
+    chunks: list[Chunk]
+    texts: list[str]
+    hashes: list[str]
+    key: str
+    previous: DocumentRecord | None
+    started: float
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Ingestor:
+    """Writes documents into a store and its records; see the module docstring for the guarantees."""
+
+    lock_timeout_s = 2.0
+    embed_batch = 512  # texts per embedding call, gathered across files: small files embed together
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder,
+        store: VectorStore,
+        records: RecordStore,
+        lexical: LexicalIndex,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.store = store
+        self.records = records
+        self.lexical = lexical
+        self._done = 0  # files settled so far in the running ingest (for progress messages)
+
+    # ---- locking and recovery ------------------------------------------------------------
+    @contextmanager
+    def writer(self) -> Iterator[None]:
+        """Hold ``home/write.lock``; fail fast if another process writes, or if nothing can be written."""
+        from filelock import FileLock, Timeout
+
+        home = self.settings.home
+        if getattr(self.store, "read_only", False) or getattr(self.records, "read_only", False):
+            raise StoreError(
+                f"{home} is read-only: msra can read its index but not change it. Make the folder writable "
+                "or point --home/MSRA_HOME at a writable folder"
+            )
+        lock = FileLock(str(home / "write.lock"), timeout=self.lock_timeout_s)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise StoreInUseError(
+                f"another msra process is writing to {home}; wait for it or use a Chroma server "
+                "(MSRA_CHROMA_URL) so several processes can share the index"
+            ) from None
+        except OSError as exc:
+            raise StoreError(f"cannot take the write lock in {home} ({exc}): make the folder writable") from exc
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def reconcile(self) -> list[str]:
+        """Undo documents whose writing was interrupted; return their ids. Call while holding the lock."""
+        undone = []
+        for work in self.records.pending():
+            self._undo(work.doc_id, work.chunk_ids, work.previous)
+            undone.append(work.doc_id)
+        return undone
+
+    def _undo(self, doc_id: str, new_ids: Sequence[str], previous: DocumentRecord | None) -> None:
+        old = set(previous.chunk_ids) if previous is not None else set()
+        if old and not old & set(new_ids) and old <= self._doc_ids(doc_id):
+            # The old version is intact (the writer stopped before deleting it): drop only what was added.
+            self.store.delete(sorted(set(new_ids) - old))
+            self.records.drop_pending(doc_id)
+            return
+        # A new document, or a replacement that got past deleting the old chunks: nothing whole is left,
+        # so forget the document; the next ingest of the file indexes it afresh (cached vectors make it cheap).
+        self.store.delete_document(doc_id)
+        self.records.delete(doc_id)
+
+    # ---- ingest --------------------------------------------------------------------------
+    def ingest(
+        self,
+        paths: Sequence[Path | str],
+        *,
+        overrides: dict[str, Any] | None = None,
+        manifest: Path | None = None,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Index ``paths`` (files and folders). Never raises for a bad file: see ``report.failed``."""
+        t0 = time.perf_counter()
+        overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+        with self.writer():
+            report = IngestReport(reconciled=self.reconcile())
+            found = discover([Path(p) for p in paths], manifest)
+            total = len(found.targets) + len(found.missing)
+            results: dict[int, FileResult] = {}
+
+            def done(i: int, result: FileResult) -> None:
+                results[i] = result
+                self._done = len(results)
+                if progress:
+                    progress(result.name, len(results), total)
+
+            for j, miss in enumerate(found.missing, start=len(found.targets)):
+                done(j, FileResult(path=str(miss.path), status="failed", error=miss.reason, fix=miss.fix))
+            work = self._plan(found.targets, overrides, done)
+            self._run(work, overrides, done, progress, total)
+            report.files = [results[i] for i in sorted(results)]
+            changed = report.reconciled or any(f.status in ("indexed", "replaced") for f in report.files)
+            self._sync_lexical(force=bool(changed))
+            if any(f.status == "replaced" for f in report.files):  # keep vectors a crashed run cached
+                self.records.prune_cache()
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    def _plan(
+        self, targets: list[Target], overrides: dict[str, Any], done: Callable[[int, FileResult], None]
+    ) -> list[tuple[int, Target, str, str]]:
+        """Hash every file; settle unchanged files and duplicates; return the rest to parse."""
+        from indexing.metadata import sha256_file
+
+        work: list[tuple[int, Target, str, str]] = []
+        batch: dict[str, Path] = {}
+        for i, target in enumerate(targets):
+            t = time.perf_counter()
+            try:
+                sha = sha256_file(target.path)
+                key = metadata_key(target.path, target.manifest_entry, overrides)
+            except OSError as exc:
+                done(i, self._failed(target.path, "cannot read the file", f"check its permissions ({exc})", t))
+                continue
+            rec = self.records.find_by_path(target.path)
+            if rec is not None and rec.sha256 == sha and rec.meta_key == key:
+                done(i, self._same(target.path, rec, None, t))
+                continue
+            if rec is None:
+                twins = [r for r in self.records.find_by_sha(sha) if r.path != str(target.path)]
+                if twins:
+                    note = f"same content as {twins[0].source} (already indexed as {twins[0].doc_id})"
+                    done(i, self._same(target.path, twins[0], note, t))
+                    continue
+                if sha in batch and batch[sha] != target.path:
+                    note = f"same content as {batch[sha].name} in this batch"
+                    done(i, FileResult(path=str(target.path), status="unchanged", note=note))
+                    continue
+            batch.setdefault(sha, target.path)
+            work.append((i, target, sha, key))
+        return work
+
+    def _run(
+        self,
+        work: list[tuple[int, Target, str, str]],
+        overrides: dict[str, Any],
+        done: Callable[[int, FileResult], None],
+        progress: Progress | None,
+        total: int,
+    ) -> None:
+        """Parse in worker processes (a few files ahead) while embedding and writing in this one."""
+        from indexing.worker import parse_in_worker
+
+        # Each parse is a fresh child process, mostly start-up time: a few at once keep the embedder fed.
+        workers = max(2, min(4, os.cpu_count() or 1))
+        queue: deque[tuple[int, Target, str, str, float, Future[Any]]] = deque()
+        todo = iter(work)
+        ready: list[_Prepared] = []
+        claimed: dict[str, Path] = {}
+        broken: StoreError | None = None
+
+        with ThreadPoolExecutor(workers, thread_name_prefix="msra-parse") as pool:
+
+            def refill() -> None:
+                while len(queue) < workers + 1:
+                    item = next(todo, None)
+                    if item is None:
+                        return
+                    i, target, sha, key = item
+                    fut = pool.submit(parse_in_worker, target.path, self.settings)
+                    queue.append((i, target, sha, key, time.perf_counter(), fut))
+
+            refill()
+            while queue:
+                i, target, sha, key, started, fut = queue.popleft()
+                refill()
+                if broken is not None:
+                    fut.cancel()
+                    done(i, self._failed(target.path, f"not indexed: {broken}", "fix the index, then re-run", started))
+                    continue
+                try:
+                    prepared = self._prepare(i, target, sha, key, overrides, fut.result(), claimed, started)
+                except IngestError as exc:
+                    done(i, self._failed(target.path, exc.reason, exc.fix, started))
+                    continue
+                except (ConfigError, StoreError):
+                    raise
+                except Exception as exc:  # a parser bug must not stop the batch
+                    reason = f"unexpected {type(exc).__name__}: {exc}"
+                    done(i, self._failed(target.path, reason, "report this file to the msra maintainers", started))
+                    continue
+                claimed[prepared.meta.doc_id] = target.path
+                ready.append(prepared)
+                if sum(len(p.texts) for p in ready) >= self.embed_batch:
+                    broken = self._flush(ready, done, progress, total)
+                    ready = []
+            if ready and broken is None:
+                self._flush(ready, done, progress, total)
+
+    def _prepare(
+        self,
+        i: int,
+        target: Target,
+        sha: str,
+        key: str,
+        overrides: dict[str, Any],
+        loaded: Any,
+        claimed: dict[str, Path],
+        started: float,
+    ) -> _Prepared:
+        from indexing.chunking import chunk_document, index_text
+        from indexing.metadata import resolve_metadata
+        from indexing.structure import parse_clauses
+
+        path = target.path
+        given = {**overrides, "sha256": sha}  # already hashed: spare resolve_metadata a second pass
+        meta = resolve_metadata(path, loaded, manifest_entry=target.manifest_entry, overrides=given)
+        meta = meta.model_copy(
+            update={
+                "sha256": sha,
+                "path": str(path),
+                "source": meta.source or path.name,
+                "pages": meta.pages or len(loaded.pages),
+            }
+        )
+        clash = self._clash(meta.doc_id, path, claimed)
+        if clash:
+            raise IngestError(
+                path,
+                f"doc id {meta.doc_id!r} is already used by {clash}",
+                f"give this file its own id: `msra ingest {path.name} --doc-id NEW-ID` or doc_id in "
+                f"{path.name}.meta.toml",
+            )
+        chunks = chunk_document(parse_clauses(loaded), meta, self.settings)
+        if not chunks:
+            raise EmptyDocumentError(path, "no text to index was found", "check that the file has text content")
+        ids = [c.chunk_id for c in chunks]
+        if len(set(ids)) != len(ids):
+            dup = next(c for c in ids if ids.count(c) > 1)
+            raise IngestError(path, f"the chunker produced the id {dup!r} twice", "report this file as a bug")
+        owners = {c.doc_id for c in self.store.get(ids)} - {meta.doc_id}
+        if owners:
+            # Chunk ids derive from the file's hash: the same bytes are indexed under another id already.
+            other = sorted(owners)[0]
+            raise IngestError(
+                path,
+                f"the same content is already indexed as {other!r}",
+                f"keep one copy, or remove the other with `msra corpus remove {other}`",
+            )
+        texts = [index_text(c) for c in chunks]
+        previous = self.records.get(meta.doc_id)
+        previous = previous if previous is not None and previous.status == "complete" else None
+        return _Prepared(i, target, meta, chunks, texts, [_sha(t) for t in texts], key, previous, started)
+
+    def _clash(self, doc_id: str, path: Path, claimed: dict[str, Path]) -> str | None:
+        """Another file that owns ``doc_id`` (in this batch, or indexed and still on disk)."""
+        if doc_id in claimed and claimed[doc_id] != path:
+            return f"{claimed[doc_id]} in this batch"
+        rec = self.records.get(doc_id)
+        if rec is not None and rec.status == "complete" and rec.path != str(path) and Path(rec.path).is_file():
+            return rec.path
+        return None
+
+    def _flush(
+        self, ready: list[_Prepared], done: Callable[[int, FileResult], None], progress: Progress | None, total: int
+    ) -> StoreError | None:
+        """Embed what the cache lacks for ``ready`` in one call, then write each document."""
+        model = f"{self.embedder.name}|{self.embedder.dimension}"
+        texts: dict[str, str] = {}
+        for p in ready:
+            texts.update(zip(p.hashes, p.texts, strict=True))
+        vectors = self.records.cached_vectors(model, texts)
+        missing = [h for h in texts if h not in vectors]
+        if missing:
+            if progress:
+                progress(f"embedding {len(missing)} chunks", self._done, total)
+            try:
+                fresh = self.embedder.embed_documents([texts[h] for h in missing])
+            except ConfigError:
+                raise
+            except Exception as exc:
+                for p in ready:
+                    done(p.index, self._failed(p.target.path, f"embedding failed: {exc}", "re-run ingest", p.started))
+                return None
+            new = dict(zip(missing, np.asarray(fresh, dtype=np.float32), strict=True))
+            self.records.cache_vectors(model, new)
+            vectors.update(new)
+        check = getattr(self.store, "check_dimension", None)
+        if callable(check) and vectors:
+            check(len(next(iter(vectors.values()))))  # another model under the same name: stop everything
+        for n, p in enumerate(ready):
+            try:
+                self._commit(p, np.stack([vectors[h] for h in p.hashes]))
+            except IndexMismatchError:
+                raise
+            except StoreError as exc:
+                for q in ready[n:]:
+                    reason = f"not indexed: {exc}"
+                    done(q.index, self._failed(q.target.path, reason, "fix the index, re-run", q.started))
+                return exc
+            fresh_count = sum(h in missing for h in set(p.hashes))
+            status: Status = "replaced" if p.previous is not None else "indexed"
+            done(
+                p.index,
+                FileResult(
+                    path=str(p.target.path), doc_id=p.meta.doc_id, status=status, pages=p.meta.pages,
+                    chunks=len(p.chunks), embedded=fresh_count, seconds=time.perf_counter() - p.started,
+                ),
+            )  # fmt: skip
+        return None
+
+    def _commit(self, p: _Prepared, vecs: np.ndarray) -> None:
+        """pending → upsert → delete stale → complete; on a store failure undo what can be undone."""
+        ids = [c.chunk_id for c in p.chunks]
+        self.records.begin(p.meta, ids)
+        try:
+            self.store.upsert(p.chunks, vecs)
+            keep = set(ids)
+            stale = self._doc_ids(p.meta.doc_id) - keep
+            if p.previous is not None:
+                stale |= set(p.previous.chunk_ids) - keep
+            if stale:
+                self.store.delete(sorted(stale))
+            self.records.complete(p.meta, ids, text_hashes=p.hashes, meta_key=p.key)
+        except StoreError:
+            with suppress(StoreError):  # if undo fails too, the pending record lets the next run finish it
+                self._undo(p.meta.doc_id, ids, p.previous)
+            raise
+
+    def _doc_ids(self, doc_id: str) -> set[str]:
+        """Ids the store holds for ``doc_id`` (catches leftovers no record knows about)."""
+        ids = getattr(self.store, "ids", None)
+        if callable(ids):
+            return set(ids({"doc_id": doc_id}))
+        return {c.chunk_id for c in self.store.document_chunks(doc_id)}
+
+    # ---- removal and lexical sync --------------------------------------------------------
+    def remove(self, doc_id: str) -> int:
+        """Remove a document's chunks and record; return how many chunks were deleted."""
+        with self.writer():
+            reconciled = self.reconcile()
+            rec = self.records.get(doc_id)
+            n = self.store.delete_document(doc_id)
+            if rec is None and n == 0:
+                if reconciled:
+                    self._sync_lexical(force=True)
+                known = [r.doc_id for r in self.records.documents()]
+                close = get_close_matches(doc_id, known, n=3)
+                hint = f" Did you mean {', '.join(close)}?" if close else ""
+                raise DocumentNotFoundError(
+                    f"no indexed document has the id {doc_id!r}.{hint} `msra corpus list` shows the ids."
+                )
+            self.records.delete(doc_id)
+            self._sync_lexical(force=True)
+            self.records.prune_cache()
+            return n
+
+    def _sync_lexical(self, *, force: bool) -> None:
+        """Rebuild BM25 from the store after a change, or when it disagrees with the store."""
+        if not force:
+            try:
+                force = self.lexical.count() != self.store.count()
+            except Exception:  # an unreadable lexical index is rebuilt, not reported
+                force = True
+        if force:
+            self.lexical.rebuild(self.store.iter_chunks())
+
+    @staticmethod
+    def _failed(path: Path, reason: str, fix: str, started: float) -> FileResult:
+        return FileResult(path=str(path), status="failed", error=reason, fix=fix, seconds=time.perf_counter() - started)
+
+    @staticmethod
+    def _same(path: Path, rec: DocumentRecord, note: str | None, started: float) -> FileResult:
+        return FileResult(
+            path=str(path), doc_id=rec.doc_id, status="unchanged", pages=rec.pages, chunks=rec.chunks,
+            note=note, seconds=time.perf_counter() - started,
+        )  # fmt: skip

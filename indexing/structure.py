@@ -1,0 +1,376 @@
+"""Find a document's clause tree: headings, chapters, articles, §-sections and enumerated paragraphs.
+
+One pass over the lines keeps a stack of open clauses. Markdown headings nest by level; plain-line
+headings ("第四章 …", "Article 46", "§ 1265. …", "Principle 3 …", "3.2 Soil management") nest below
+them by their group (see :mod:`indexing.headings`); enumerated paragraphs "(a)", "(1)", "(A)", "(i)"
+nest by the style of their enumerator, the way legal drafters use them. A heading seen again under the
+same parent re-enters the same clause, so breadcrumbs repeated before every section make one node.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from assistant.types import Clause, LoadedDocument
+from indexing import aliases as alias_rules
+from indexing.enumerators import choose_style, enum_prefix, style_hint
+from indexing.headings import (
+    ARTICLE_KINDS,
+    LEGAL_GROUPS,
+    Heading,
+    classify_line,
+    clean_label,
+    enum_title_like,
+    is_list_item,
+    markdown_heading,
+    title_line,
+)
+
+#: Enumerated sub-paragraphs stay inside their parent paragraph while the whole is at most this long.
+FOLD_CHARS = 2000
+
+_COMMENT_LINE = re.compile(r"^\s*<!--.*?-->\s*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_ARTICLE_PARAGRAPH = re.compile(r"^(\d{1,3})\.\s+(\S.*)$")  # "2. Member States shall …" → Article 5(2)
+_TITLE_HEADING = re.compile(r"^title\s+(\d+)\b", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class PagedClause(Clause):
+    """A clause that also knows where its pages start inside its text."""
+
+    page_breaks: list[tuple[int, int]] = field(default_factory=list)  # (offset in text, page) per page start
+
+
+@dataclass(slots=True, eq=False)
+class Node:
+    """A clause while the tree is being built."""
+
+    label: str
+    kind: str
+    group: str = ""
+    level: int = 0  # Markdown level; 0 for plain-line headings and enumerators
+    number: str = ""
+    value: int | None = None
+    style: str | None = None  # enumerator style: num, lalpha, ualpha, lroman, uroman
+    designation: str = ""  # "(20)" for enumerated clauses
+    parent: Node | None = None
+    children: dict[str, Node] = field(default_factory=dict)
+    lines: list[tuple[int, str]] = field(default_factory=list)  # (page, line)
+    aliases: list[str] = field(default_factory=list)
+
+    def add(self, page: int, line: str) -> None:
+        if line.strip() or (self.lines and self.lines[-1][1]):
+            self.lines.append((page, line))
+
+    def chars(self) -> int:
+        return sum(len(t) for _, t in self.lines) + sum(c.chars() for c in self.children.values())
+
+
+class _Builder:
+    def __init__(self, markdown: bool) -> None:
+        self.markdown = markdown
+        self.root = Node("", "root")
+        self.stack: list[Node] = [self.root]
+        self.order: list[str] = []  # plain-line groups, shallowest first
+        self.last_written: Node | None = None
+        self.last_article = 0  # number of the last 第X条 seen
+
+    # ---- ranks ----------------------------------------------------------------------------
+    def _ensure_group(self, group: str) -> None:
+        if group in self.order:
+            return
+        family = group[0]
+        same = [g for g in self.order if g[0] == family]
+        deeper = [g for g in same if _group_index(g) > _group_index(group)]
+        if deeper:
+            self.order.insert(self.order.index(deeper[0]), group)
+        elif same:
+            self.order.insert(self.order.index(same[-1]) + 1, group)
+        else:
+            self.order.append(group)
+
+    def _rank(self, node: Node) -> tuple[int, int]:
+        if node.kind == "enum":
+            return (2, 0)
+        if node.level:
+            return (0, node.level)
+        return (1, self.order.index(node.group))
+
+    # ---- tree -----------------------------------------------------------------------------
+    def _enter(self, parent: Node, key: str, make: Node) -> Node:
+        node = parent.children.get(key)
+        if node is None:
+            make.parent = parent
+            parent.children[key] = make
+            node = make
+        elif node is not self.last_written and node.lines and node.lines[-1][1]:
+            node.lines.append((node.lines[-1][0], ""))  # other text came between: keep a paragraph break
+        self.stack.append(node)
+        return node
+
+    def write(self, node: Node, page: int, line: str) -> None:
+        node.add(page, line)
+        if line.strip():
+            self.last_written = node
+
+    def heading(self, level: int, text: str, page: int) -> None:
+        while len(self.stack) > 1 and self._rank(self.stack[-1]) >= (0, level):
+            self.stack.pop()
+        parent = self.stack[-1]
+        sem = _heading_meaning(text)
+        node = Node(text, sem.kind if sem else "md", sem.group if sem else "", level)
+        key, content = f"md:{text}", ""
+        if sem:
+            node.number, node.value = sem.number, sem.value
+            key = sem.key
+            if sem.label.startswith("第") and sem.kind != "cn_article":
+                node.label = sem.label
+        found = enum_prefix(text)
+        if found and len(found[0]) == 1:
+            tok, rest = found[0][0], found[1]
+            siblings = [c for c in parent.children.values() if c.style and c.level == level]
+            node.style, node.value = choose_style(tok, siblings[-1:])
+            node.designation = f"({tok})"
+            key = f"enum:{node.style}:{node.value}"
+            if rest and (rest[0].islower() or rest[-1] in ".;:" or len(rest) > 120):
+                node.label, content = node.designation, text  # a paragraph set as a heading
+        entered = self._enter(parent, key, node)
+        if content:
+            self.write(entered, page, content)
+
+    def plain(self, h: Heading, page: int) -> None:
+        self._ensure_group(h.group)
+        same = next((i for i in range(len(self.stack) - 1, 0, -1) if self.stack[i].group == h.group), None)
+        if same is not None:
+            del self.stack[same:]
+        else:
+            rank = (1, self.order.index(h.group))
+            while len(self.stack) > 1 and self._rank(self.stack[-1]) >= rank:
+                self.stack.pop()
+        node = Node(h.label, h.kind, h.group, 0, h.number, h.value)
+        entered = self._enter(self.stack[-1], h.key, node)
+        if h.kind == "cn_article" and h.value is not None:
+            self.last_article = h.value
+        if h.enums:
+            self.enums(h.enums, h.content, page)
+        elif h.content:
+            self.write(entered, page, h.content)
+
+    def enums(self, tokens: list[str], line: str, page: int, hint: str | None = None, title: str = "") -> None:
+        """Open the clauses of enumerators at the start of ``line``; ``title`` is a heading after them
+        ("(1) In general"), which joins the label of the last one."""
+        for k, tok in enumerate(tokens):
+            chain: list[Node] = []
+            for n in reversed(self.stack[1:]):
+                if not n.style:
+                    break
+                chain.append(n)
+            style, value = choose_style(tok, chain, hint if tok == tokens[0] else None)
+            same = next((n for n in chain if n.style == style), None)
+            if same is not None:
+                while self.stack[-1] is not same:
+                    self.stack.pop()
+                self.stack.pop()
+            label = f"({tok}) {title}" if title and k == len(tokens) - 1 else f"({tok})"
+            node = Node(label, "enum", style=style, value=value, designation=f"({tok})")
+            self._enter(self.stack[-1], f"enum:{style}:{value}", node)
+        self.write(self.stack[-1], page, line)
+
+    def in_cn_article(self) -> bool:
+        return any(n.kind == "cn_article" for n in self.stack)
+
+    def in_article(self) -> bool:
+        """Inside an English "Article N", where "1. …" lines are the article's numbered paragraphs."""
+        return next((n.kind for n in reversed(self.stack) if n.kind != "enum"), "") == "article"
+
+
+@lru_cache(maxsize=4096)
+def _heading_meaning(text: str) -> Heading | None:
+    """What a Markdown heading's text designates; cached because breadcrumbs repeat (never mutated)."""
+    return classify_line(text)
+
+
+def _group_index(group: str) -> int:
+    if group in LEGAL_GROUPS:
+        return LEGAL_GROUPS.index(group)
+    return int(group[1:]) if group[1:].isdigit() else 0
+
+
+def _next_index(lines: list[tuple[int, str]], i: int) -> int | None:
+    j = i + 1
+    while j < len(lines) and not lines[j][1].strip():
+        j += 1
+    return j if j < len(lines) else None
+
+
+def _next_nonblank(lines: list[tuple[int, str]], i: int, step: int) -> str:
+    j = i + step
+    while 0 <= j < len(lines):
+        if lines[j][1].strip():
+            return lines[j][1].strip()
+        j += step
+    return ""
+
+
+def _continues_sentence(previous: str) -> bool:
+    """Does ``previous`` (a long line ending mid-sentence) run on into the next line?"""
+    return len(previous) >= 50 and (previous[-1].islower() or previous[-1] in ",(") and not classify_line(previous)
+
+
+def build_tree(doc: LoadedDocument) -> Node:
+    """The clause tree of a document (root node with an empty label)."""
+    lines = [(p.number, line) for p in doc.pages for line in p.text.split("\n")]
+    b = _Builder(doc.markdown)
+    in_fence = in_comment = False
+    consumed = -1  # index of a line already used as the title of the heading above it
+    for i, (page, line) in enumerate(lines):
+        if i == consumed:
+            continue
+        if doc.markdown:
+            if in_comment:
+                in_comment = "-->" not in line
+                continue
+            if _FENCE.match(line):
+                in_fence = not in_fence
+            if in_fence or _FENCE.match(line):
+                b.write(b.stack[-1], page, line)
+                continue
+            if _COMMENT_LINE.match(line):
+                continue
+            if line.lstrip().startswith("<!--"):
+                in_comment = True
+                continue
+            md = markdown_heading(line)
+            if md:
+                b.heading(md[0], md[1], page)
+                continue
+        stripped = line.strip()
+        if not stripped:
+            b.write(b.stack[-1], page, "")
+            continue
+        h = classify_line(stripped, _next_nonblank(lines, i, 1), markdown=doc.markdown, in_cn_article=b.in_cn_article())
+        if h and h.kind == "numbered":
+            number = tuple(int(x) for x in h.number.split("."))
+            if is_list_item(number, _next_nonblank(lines, i, -1), _next_nonblank(lines, i, 1)):
+                h = None  # a run of numbered lines is a list (or a table of contents), not headings
+        if h and h.tight and h.value != b.last_article + 1:
+            h = None
+        if h and h.content and h.kind != "cn_article" and _continues_sentence(_next_nonblank(lines, i, -1)):
+            h = None  # "… as laid down in / Article 12 of …": a wrapped cross-reference, not a new article
+        if h and h.bare:
+            j = _next_index(lines, i)
+            title = title_line(lines[j][1], _next_nonblank(lines, j, 1)) if j is not None else None
+            if title is not None and j is not None:
+                h.label, consumed = f"{h.label} {title}", j
+        if h:
+            b.plain(h, page)
+            continue
+        found = None if b.in_cn_article() else enum_prefix(stripped)
+        if found is None and b.in_article():
+            m = _ARTICLE_PARAGRAPH.match(stripped)
+            found = ([m.group(1)], m.group(2)) if m else None
+        if found:
+            rest, following = found[1], _next_nonblank(lines, i, 1)
+            title = rest if rest and rest[0].isupper() and enum_title_like(rest, following) else ""
+            b.enums(found[0], line, page, style_hint(found[0][0], lines, i, doc.markdown), title)
+        else:
+            b.write(b.stack[-1], page, line)
+    return b.root
+
+
+def _fold(node: Node, fold_chars: int) -> None:
+    """Keep short enumerated sub-paragraphs inside the clause above them (paragraph, article, §)."""
+    for child in node.children.values():
+        _fold(child, fold_chars)
+    if (
+        node.kind != "root"
+        and node.children
+        and all(c.kind == "enum" for c in node.children.values())
+        and node.chars() <= fold_chars
+    ):
+        for child in node.children.values():
+            node.lines.extend(child.lines)  # blank lines of the source are already in the lines
+            node.aliases.extend(a for a in child.aliases if a not in node.aliases)
+        node.children = {}
+
+
+def _clause(path: list[str], node: Node) -> PagedClause | None:
+    lines = list(node.lines)
+    while lines and not lines[-1][1].strip():
+        lines.pop()
+    if not lines:
+        return None
+    only = clean_label(lines[0][1]) if len(lines) == 1 else None
+    if only == node.designation or (only == node.label and node.children):
+        return None  # nothing but the enumerator or title: the path and sub-paragraphs carry it
+    parts: list[str] = []
+    breaks: list[tuple[int, int]] = [(0, lines[0][0])]
+    offset = 0
+    for page, text in lines:
+        if page != breaks[-1][1]:
+            breaks.append((offset, page))
+        parts.append(text)
+        offset += len(text) + 1
+    text = "\n".join(parts)
+    pages = [p for _, p in breaks]
+    return PagedClause(path, text, min(pages), max(pages), list(node.aliases), breaks)
+
+
+def _walk(node: Node, path: list[str], out: list[PagedClause]) -> None:
+    clause = _clause(path, node)
+    if clause is not None:
+        out.append(clause)
+    for child in node.children.values():
+        _walk(child, [*path, clean_label(child.label)], out)
+
+
+def _all_nodes(node: Node) -> list[Node]:
+    out = [node]
+    for child in node.children.values():
+        out.extend(_all_nodes(child))
+    return out
+
+
+def parse_clauses(doc: LoadedDocument, fold_chars: int = FOLD_CHARS) -> list[Clause]:
+    """The clauses of a document in reading order, each with its path, own text, pages and aliases.
+
+    Headings that are ancestors of every clause (a document title, a repeated breadcrumb) are left
+    out of the paths; text before the first heading is a clause with an empty path.
+    """
+    root = build_tree(doc)
+    nodes = _all_nodes(root)
+    context = alias_rules.AliasContext(
+        usc_title=next((int(m.group(1)) for n in nodes if (m := _TITLE_HEADING.match(n.label))), None),
+        cfr_titles=alias_rules.cfr_titles("\n".join(p.text for p in doc.pages)),
+    )
+    for node in nodes:
+        node.aliases = alias_rules.aliases_for(node, context)
+    _fold(root, fold_chars)
+    clauses: list[PagedClause] = []
+    _walk(root, [], clauses)
+    prefix = _common_ancestors(root)
+    if prefix:
+        for c in clauses:
+            if c.path[: len(prefix)] == prefix:
+                c.path = c.path[len(prefix) :]
+    return list(clauses)
+
+
+def _common_ancestors(root: Node) -> list[str]:
+    """Labels of the headings above every clause (title, breadcrumb), to leave out of paths.
+
+    Articles, §-sections and enumerated paragraphs are never left out: a one-article document
+    still cites "Article 9".
+    """
+    labels: list[str] = []
+    node = root
+    while len(node.children) == 1 and (node is root or not any(t.strip() for _, t in node.lines)):
+        (child,) = node.children.values()
+        if child.kind in ARTICLE_KINDS or child.designation:
+            break
+        labels.append(clean_label(child.label))
+        node = child
+    return labels
