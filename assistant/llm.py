@@ -39,8 +39,7 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
     base_url = str(settings.llm_base_url).rstrip("/")
     if not base_url.startswith(("http://", "https://")):
         raise ConfigError(
-            f"MSRA_LLM_BASE_URL={settings.llm_base_url!r} is not an http(s) URL; "
-            "write it like http://127.0.0.1:8080/v1"
+            f"MSRA_LLM_BASE_URL={settings.llm_base_url!r} is not an http(s) URL; write it like http://127.0.0.1:8080/v1"
         )
     if settings.llm_provider == "openai":
         from langchain_openai import ChatOpenAI

@@ -69,9 +69,7 @@ def placeholders(template: str, where: str) -> set[str]:
     try:
         fields = [f for _, f, spec, conv in string.Formatter().parse(template) if f is not None]
     except ValueError as exc:  # a single "{" or "}" that is not doubled
-        raise TemplateError(
-            f"{where}: malformed template ({exc}). Write a literal brace as '{{{{' or '}}}}'."
-        ) from exc
+        raise TemplateError(f"{where}: malformed template ({exc}). Write a literal brace as '{{{{' or '}}}}'.") from exc
     names = set()
     for f in fields:
         if not f.isidentifier():
@@ -85,14 +83,10 @@ def placeholders(template: str, where: str) -> set[str]:
 
 def _parse(data: Any, path: Path, expected_name: str | None) -> Prompt:
     if not isinstance(data, dict):
-        raise TemplateError(
-            f"{path}: not a mapping. A prompt file needs name, version, variables and messages."
-        )
+        raise TemplateError(f"{path}: not a mapping. A prompt file needs name, version, variables and messages.")
     for key in ("name", "version", "messages"):
         if key not in data:
-            raise TemplateError(
-                f"{path}: no {key!r} key. A prompt file needs name, version, variables and messages."
-            )
+            raise TemplateError(f"{path}: no {key!r} key. A prompt file needs name, version, variables and messages.")
     name, version = str(data["name"]), str(data["version"])
     if expected_name is not None and name != expected_name:
         raise TemplateError(f"{path}: declares name {name!r}; rename the file or set name: {expected_name}.")
@@ -113,9 +107,7 @@ def _parse(data: Any, path: Path, expected_name: str | None) -> Prompt:
             raise TemplateError(f"{path}: message {i} needs 'role' and 'template'.")
         role = _ROLES.get(str(m["role"]).lower())
         if role is None:
-            raise TemplateError(
-                f"{path}: message {i} has role {m['role']!r}; use system, human (user) or ai."
-            )
+            raise TemplateError(f"{path}: message {i} has role {m['role']!r}; use system, human (user) or ai.")
         template = str(m["template"])
         used |= placeholders(template, f"{path} message {i}")
         messages.append((role, template))

@@ -32,10 +32,11 @@ if TYPE_CHECKING:
     from indexing.store import VectorStore
 
 WEIGHTS = {"dense": 1.0, "bm25": 1.0, "ref": 3.0}
+# Chinese questions: the bundled English embedding model ranks Chinese text poorly, BM25 on bigrams well
+CJK_WEIGHTS = {"dense": 0.5, "bm25": 1.5}
 NAMED_DOC_BOOST = 1.3
 _GENERIC_NAME_WORDS = frozenset(
-    "law laws act acts regulation regulations rule rules code standard standards guide guideline guidelines "
-    "the and of for on in zh en md pdf txt doc notes note version edition ed rev".split()
+    ["law", "laws", "act", "acts", "regulation", "regulations", "rule", "rules", "code", "standard", "standards", "guide", "guideline", "guidelines", "the", "and", "of", "for", "on", "in", "zh", "en", "md", "pdf", "txt", "doc", "notes", "note", "version", "edition", "ed", "rev"]
 )
 _YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
 
@@ -122,10 +123,14 @@ class HybridRetriever:
         dense: dict[str, float] = {}
         lexical: dict[str, float] = {}
 
+        weights = dict(WEIGHTS)
+        if has_cjk(query):
+            weights.update(CJK_WEIGHTS)
+
         def add(channel: str, ranked: list[tuple[Chunk, float]], scores: dict[str, float] | None) -> None:
             for rank, (chunk, score) in enumerate(ranked, start=1):
                 chunks.setdefault(chunk.chunk_id, chunk)
-                fused[chunk.chunk_id] = fused.get(chunk.chunk_id, 0.0) + WEIGHTS[channel] * (
+                fused[chunk.chunk_id] = fused.get(chunk.chunk_id, 0.0) + weights[channel] * (
                     (score if channel == "ref" else 1.0) / (self.settings.rrf_k + rank)
                 )
                 if scores is not None:

@@ -25,19 +25,11 @@ _TOKEN = re.compile(
 _PARTS = re.compile(r"[A-Za-z0-9]+(?:\.\d+)*")
 
 STOPWORDS = frozenset(
-    """a an and are as at be been being but by can could did do does doing for from had has have having he her
-    hers him his how i if in into is it its itself me more most my no nor not of on once only or other our out
-    over own same she should so some such than that the their theirs them then there these they this those
-    through to too under until up very was we were what when where which while who whom why will with would
-    you your yours shall may any all each also about above after again against below between both during
-    few further here just now off per via upon whether within without""".split()
+    ["a", "an", "and", "are", "as", "at", "be", "been", "being", "but", "by", "can", "could", "did", "do", "does", "doing", "for", "from", "had", "has", "have", "having", "he", "her", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "me", "more", "most", "my", "no", "nor", "not", "of", "on", "once", "only", "or", "other", "our", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "shall", "may", "any", "all", "each", "also", "about", "above", "after", "again", "against", "below", "between", "both", "during", "few", "further", "here", "just", "now", "off", "per", "via", "upon", "whether", "within", "without"]
 )
 # words that shape a question but carry no content
 QUESTION_WORDS = frozenset(
-    """what which who whom whose when where why how does do did say says said tell describe explain list
-    according require requires required requirement requirements must mean means many much provide provides
-    provided state states stipulate stipulates specify specifies set out regarding concerning contain contains
-    give gives""".split()
+    ["what", "which", "who", "whom", "whose", "when", "where", "why", "how", "does", "do", "did", "say", "says", "said", "tell", "describe", "explain", "list", "according", "require", "requires", "required", "requirement", "requirements", "must", "mean", "means", "many", "much", "provide", "provides", "provided", "state", "states", "stipulate", "stipulates", "specify", "specifies", "set", "out", "regarding", "concerning", "contain", "contains", "give", "gives"]
 )
 ZH_QUESTION_STOP = frozenset(
     ["什么", "哪些", "如何", "怎样", "怎么", "是否", "多少", "规定", "应当", "哪个", "为何", "有关", "多长", "时间", "内容"]

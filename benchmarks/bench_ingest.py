@@ -39,10 +39,23 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 VARIANTS = ["msra", "langchain", "ceiling"]
 
 
-def _rss_mb() -> dict[str, float]:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"peak_rss_mb": round(own, 1), "peak_rss_children_mb": round(kids, 1)}
+def _usage() -> dict[str, float]:
+    """Peak RSS and CPU seconds of this process and its children (msra parses in a worker process)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "peak_rss_mb": round(own.ru_maxrss / 1024, 1),
+        "peak_rss_children_mb": round(kids.ru_maxrss / 1024, 1),
+        "cpu_s": round(own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime, 2),
+    }
+
+
+def _cpu() -> float:
+    """CPU seconds so far of this process and its finished children: a busy machine inflates these far
+    less than wall time."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 # ---- the measured work, one per child process --------------------------------------------------------
@@ -53,10 +66,10 @@ def child_msra(corpus: Path, work: Path, profile: bool) -> dict[str, Any]:
 
     home = work / "msra-home"
     profiler = _start_profiler(profile)
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), _cpu()
     assistant = Assistant.from_settings(load_settings(home))
     report = assistant.ingest([corpus])
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), _cpu()
     _stop_profiler(profiler, "ingest-msra")
     counts = report.counts
     if report.failed:
@@ -72,6 +85,7 @@ def child_msra(corpus: Path, work: Path, profile: bool) -> dict[str, Any]:
         "embedded": counts["embedded"],
         "chunk_chars_mean": round(statistics.mean(len(t) for t in texts)),
         "core_s": t2 - t1,
+        "core_cpu_s": c2 - c1,
         "total_s": t2 - t0,
     }
 
@@ -83,20 +97,22 @@ def child_msra_reingest(corpus: Path, work: Path, profile: bool) -> dict[str, An
     from assistant.service import Assistant
 
     assistant = Assistant.from_settings(load_settings(work / "msra-home"))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu()
     same = assistant.ingest([corpus])
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), _cpu()
     target = corpus / file_name(0)
     from pypdf import PdfReader
 
     make_document(0, target, pages=len(PdfReader(target).pages), edit=True)
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), _cpu()
     changed = assistant.ingest([corpus])
-    t3 = time.perf_counter()
+    t3, c3 = time.perf_counter(), _cpu()
     return {
         "unchanged_s": t1 - t0,
+        "unchanged_cpu_s": c1 - c0,
         "unchanged_counts": same.counts,
         "one_changed_s": t3 - t2,
+        "one_changed_cpu_s": c3 - c2,
         "one_changed_counts": changed.counts,
     }
 
@@ -112,7 +128,7 @@ def child_langchain(corpus: Path, work: Path, profile: bool) -> dict[str, Any]:
     from pypdf import PdfReader
 
     profiler = _start_profiler(profile)
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), _cpu()
     pages: list[Document] = []
     for path in sorted(corpus.glob("*.pdf")):  # what langchain_community's PyPDFLoader does, page mode
         reader = PdfReader(path)
@@ -128,13 +144,14 @@ def child_langchain(corpus: Path, work: Path, profile: bool) -> dict[str, Any]:
         persist_directory=str(work / "lc-chroma"),
         client_settings=chromadb.config.Settings(anonymized_telemetry=False, is_persistent=True),
     )
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), _cpu()
     _stop_profiler(profiler, "ingest-langchain")
     return {
         "pages": len(pages),
         "chunks": len(splits),
         "chunk_chars_mean": round(statistics.mean(len(d.page_content) for d in splits)),
         "core_s": t2 - t1,
+        "core_cpu_s": c2 - c1,
         "total_s": t2 - t0,
     }
 
@@ -146,10 +163,10 @@ def child_ceiling(corpus: Path, work: Path, profile: bool) -> dict[str, Any]:
 
     texts = json.loads((work / "texts.json").read_text(encoding="utf-8"))
     model = SentenceTransformer(str(get_model_path()), device="cpu")
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), _cpu()
     model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
-    t2 = time.perf_counter()
-    return {"chunks": len(texts), "core_s": t2 - t1, "total_s": t2 - t0}
+    t2, c2 = time.perf_counter(), _cpu()
+    return {"chunks": len(texts), "core_s": t2 - t1, "core_cpu_s": c2 - c1, "total_s": t2 - t0}
 
 
 def _start_profiler(on: bool) -> Any:
@@ -204,8 +221,10 @@ def summarise(results: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     for variant, rows in results.items():
         if variant == "msra-reingest":
             out[variant] = {
-                "unchanged_s": _median(rows, "unchanged_s"),
-                "one_changed_s": _median(rows, "one_changed_s"),
+                "unchanged_s": round(_median(rows, "unchanged_s"), 2),
+                "unchanged_cpu_s": round(_median(rows, "unchanged_cpu_s"), 2),
+                "one_changed_s": round(_median(rows, "one_changed_s"), 2),
+                "one_changed_cpu_s": round(_median(rows, "one_changed_cpu_s"), 2),
                 "unchanged_counts": rows[-1]["unchanged_counts"],
                 "one_changed_counts": rows[-1]["one_changed_counts"],
                 "peak_rss_mb": max(r["peak_rss_mb"] for r in rows),
@@ -216,8 +235,11 @@ def summarise(results: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
             "runs": len(rows),
             "core_s_median": round(core, 2),
             "core_s_all": [round(r["core_s"], 2) for r in rows],
+            "core_cpu_s_median": round(_median(rows, "core_cpu_s"), 2),
+            "chunks_per_cpu_s": round(rows[-1]["chunks"] / _median(rows, "core_cpu_s"), 1),
             "total_s_median": round(_median(rows, "total_s"), 2),
             "process_wall_s_median": round(_median(rows, "process_wall_s"), 2),
+            "process_cpu_s_median": round(_median(rows, "cpu_s"), 2),
             "chunks": rows[-1]["chunks"],
             "chunks_per_s": round(rows[-1]["chunks"] / core, 1),
             "peak_rss_mb": max(r["peak_rss_mb"] for r in rows),
@@ -232,6 +254,18 @@ def summarise(results: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     return out
 
 
+def _write(args: argparse.Namespace, results: dict[str, list[dict[str, Any]]]) -> None:
+    meta = {
+        "corpus": str(args.corpus or "generated: benchmarks/gen_corpus.py defaults (seed 7)"),
+        "runs_done": len(results["msra"]),
+        "loadavg_end": os.getloadavg(),
+        "loadavg_during": [r["loadavg_1min"] for rows in results.values() for r in rows],
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"meta": meta, "summary": summarise(results), "raw": results}, indent=2))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description="msra ingestion benchmark")
     ap.add_argument("--corpus", type=Path, default=None, help="folder of PDFs (default: generate 320 pages)")
@@ -244,7 +278,8 @@ def main() -> None:
 
     if args.child:
         result = CHILDREN[args.child](args.corpus, args.work, args.profile)
-        result.update(_rss_mb())
+        result.update(_usage())
+        result["loadavg_1min"] = os.getloadavg()[0]
         print(json.dumps(result))
         return
 
@@ -275,16 +310,8 @@ def main() -> None:
                 results[variant].append(r)
                 print(f"run {run + 1}/{args.runs} {variant}: {json.dumps(r)}", flush=True)
             shutil.rmtree(work / "lc-chroma", ignore_errors=True)
-        summary = summarise(results)
-        meta = {
-            "corpus": str(args.corpus or "generated: benchmarks/gen_corpus.py defaults (seed 7)"),
-            "runs": args.runs,
-            "loadavg_end": os.getloadavg(),
-            "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        }
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps({"meta": meta, "summary": summary, "raw": results}, indent=2))
-        print(json.dumps(summary, indent=2))
+            _write(args, results)  # after every run, so an interrupted benchmark still leaves figures
+        print(json.dumps(summarise(results), indent=2))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

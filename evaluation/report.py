@@ -19,18 +19,20 @@ WORST_CASES = 30
 
 
 def git_commit(repo: Path) -> str | None:
-    """HEAD commit of ``repo`` (read-only), or None outside a git checkout."""
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(repo), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
+    """HEAD commit of ``repo`` (read-only git calls), marked when tracked files have uncommitted changes."""
+
+    def git(*args: str) -> str | None:
+        try:
+            out = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return out.stdout.strip() if out.returncode == 0 else None
+
+    head = git("rev-parse", "HEAD")
+    if not head:
         return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return f"{head} (with uncommitted changes)" if dirty else head
 
 
 def prompt_versions(prompts_dir: Path | None) -> dict[str, Any]:
@@ -231,8 +233,10 @@ def write_plots(report: Mapping[str, Any], out: Path, baseline: Mapping[str, Any
         ax.set_xticks([x + 0.4 - width / 2 for x in range(len(values))], values, rotation=30, ha="right")
         ax.set_ylim(0, 1.05)
         ax.set_title(f"metrics by {tag}")
-    axes[0][0].legend(fontsize=7)
-    fig.tight_layout()
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="lower center", ncol=len(shown), fontsize=8)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     paths.append(out / "metrics_by_tag.png")
     fig.savefig(paths[-1], dpi=90)
     plt.close(fig)

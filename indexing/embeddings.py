@@ -87,7 +87,7 @@ class SentenceTransformerEmbedder:
     @property
     def dimension(self) -> int:
         self.warm_up()
-        dim = self._model.get_sentence_embedding_dimension()
+        dim = self._model.get_embedding_dimension()
         return int(dim)
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:

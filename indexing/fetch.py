@@ -88,7 +88,14 @@ def fetch_sources(
             url = str(source.get("url") or "")
             if not url or source.get("file"):
                 continue  # entries with `file` are bundled with msra; their url is a licence, not a document
-            result = _fetch_one(http, url, source, dest)
+            parsed = urlparse(url)
+            if parsed.path in ("", "/") and not parsed.query:
+                # A site's front page, not a document: downloading it would index a portal page.
+                title = source.get("title") or source.get("doc_id") or "the document"
+                msg = f"{parsed.hostname} is a portal, not the file: find “{title}” there, download it by hand "
+                result = FetchResult(url, None, False, msg + "and run `msra ingest FILE`")
+            else:
+                result = _fetch_one(http, url, source, dest)
             if result.ok:
                 fetched.append({**source, "file": result.file.name if result.file else ""})
             results.append(result)

@@ -24,10 +24,9 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from pydantic import BaseModel, Field, computed_field
 
 from assistant.errors import (
     ConfigError,
@@ -39,6 +38,9 @@ from assistant.errors import (
     StoreInUseError,
 )
 from indexing.discovery import Target, discover, metadata_key
+from indexing.report import FileResult, IngestReport, Status
+
+__all__ = ["FileResult", "IngestReport", "Ingestor", "Progress"]
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -49,51 +51,6 @@ if TYPE_CHECKING:
     from indexing.store import VectorStore
 
 Progress = Callable[[str, int, int], None]
-Status = Literal["indexed", "replaced", "unchanged", "failed"]
-
-
-class FileResult(BaseModel):
-    """What happened to one file."""
-
-    path: str
-    doc_id: str | None = None
-    status: Status
-    pages: int = 0
-    chunks: int = 0
-    embedded: int = Field(0, description="Chunk texts embedded now (the rest came from the cache).")
-    error: str | None = Field(None, description="Why the file failed.")
-    fix: str | None = Field(None, description="What to do about it.")
-    note: str | None = None
-    seconds: float = 0.0
-
-    @property
-    def name(self) -> str:
-        return Path(self.path).name
-
-
-class IngestReport(BaseModel):
-    """The outcome of one ``ingest`` call, file by file."""
-
-    files: list[FileResult] = Field(default_factory=list)
-    reconciled: list[str] = Field(default_factory=list, description="Interrupted documents cleaned up first.")
-    seconds: float = 0.0
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def counts(self) -> dict[str, int]:
-        done = [f for f in self.files if f.status in ("indexed", "replaced")]
-        out = {s: sum(f.status == s for f in self.files) for s in ("indexed", "replaced", "unchanged", "failed")}
-        out.update(
-            documents=len(done),
-            pages=sum(f.pages for f in done),
-            chunks=sum(f.chunks for f in done),
-            embedded=sum(f.embedded for f in done),
-        )
-        return out
-
-    @property
-    def failed(self) -> list[FileResult]:
-        return [f for f in self.files if f.status == "failed"]
 
 
 @dataclass(slots=True)
@@ -119,7 +76,8 @@ class Ingestor:
     """Writes documents into a store and its records; see the module docstring for the guarantees."""
 
     lock_timeout_s = 2.0
-    embed_batch = 512  # texts per embedding call, gathered across files: small files embed together
+    embed_batch = 512  # texts gathered across files before embedding: small files embed together
+    embed_progress_step = 256  # texts per embedding call, so a long document still shows progress
 
     def __init__(
         self,
@@ -233,17 +191,17 @@ class Ingestor:
                 sha = sha256_file(target.path)
                 key = metadata_key(target.path, target.manifest_entry, overrides)
             except OSError as exc:
-                done(i, self._failed(target.path, "cannot read the file", f"check its permissions ({exc})", t))
+                done(i, FileResult.failed(target.path, "cannot read the file", f"check its permissions ({exc})", t))
                 continue
             rec = self.records.find_by_path(target.path)
             if rec is not None and rec.sha256 == sha and rec.meta_key == key:
-                done(i, self._same(target.path, rec, None, t))
+                done(i, FileResult.same(target.path, rec, None, t))
                 continue
             if rec is None:
                 twins = [r for r in self.records.find_by_sha(sha) if r.path != str(target.path)]
                 if twins:
                     note = f"same content as {twins[0].source} (already indexed as {twins[0].doc_id})"
-                    done(i, self._same(target.path, twins[0], note, t))
+                    done(i, FileResult.same(target.path, twins[0], note, t))
                     continue
                 if sha in batch and batch[sha] != target.path:
                     note = f"same content as {batch[sha].name} in this batch"
@@ -289,22 +247,31 @@ class Ingestor:
                 refill()
                 if broken is not None:
                     fut.cancel()
-                    done(i, self._failed(target.path, f"not indexed: {broken}", "fix the index, then re-run", started))
+                    done(
+                        i,
+                        FileResult.failed(target.path, f"not indexed: {broken}", "fix the index, then re-run", started),
+                    )
                     continue
                 try:
                     prepared = self._prepare(i, target, sha, key, overrides, fut.result(), claimed, started)
                 except IngestError as exc:
-                    done(i, self._failed(target.path, exc.reason, exc.fix, started))
+                    done(i, FileResult.failed(target.path, exc.reason, exc.fix, started))
                     continue
-                except (ConfigError, StoreError):
+                except ConfigError as exc:  # a malformed sidecar or override concerns this file only
+                    done(i, FileResult.failed(target.path, str(exc), "fix its metadata and re-run", started))
+                    continue
+                except StoreError:
                     raise
                 except Exception as exc:  # a parser bug must not stop the batch
                     reason = f"unexpected {type(exc).__name__}: {exc}"
-                    done(i, self._failed(target.path, reason, "report this file to the msra maintainers", started))
+                    done(i, FileResult.failed(target.path, reason, "report this file to the msra maintainers", started))
                     continue
                 claimed[prepared.meta.doc_id] = target.path
                 ready.append(prepared)
-                if sum(len(p.texts) for p in ready) >= self.embed_batch:
+                # Embed now if the batch is full, or if the next file is still being parsed: the embedder
+                # works while the parsers do, and finished documents are committed as they come.
+                waiting = bool(queue) and not queue[0][5].done()
+                if waiting or sum(len(p.texts) for p in ready) >= self.embed_batch:
                     broken = self._flush(ready, done, progress, total)
                     ready = []
             if ready and broken is None:
@@ -378,29 +345,44 @@ class Ingestor:
         self, ready: list[_Prepared], done: Callable[[int, FileResult], None], progress: Progress | None, total: int
     ) -> StoreError | None:
         """Embed what the cache lacks for ``ready`` in one call, then write each document."""
-        model = f"{self.embedder.name}|{self.embedder.dimension}"
+        model = self.embedder.name  # not .dimension: that would load the model even when all is cached
         texts: dict[str, str] = {}
         for p in ready:
             texts.update(zip(p.hashes, p.texts, strict=True))
         vectors = self.records.cached_vectors(model, texts)
         missing = [h for h in texts if h not in vectors]
         if missing:
-            if progress:
-                progress(f"embedding {len(missing)} chunks", self._done, total)
             try:
-                fresh = self.embedder.embed_documents([texts[h] for h in missing])
+                parts = []
+                step = self.embed_progress_step
+                for start in range(0, len(missing), step):
+                    if progress:
+                        end = min(start + step, len(missing))
+                        progress(f"embedding chunks {start + 1}-{end} of {len(missing)}", self._done, total)
+                    parts.append(self.embedder.embed_documents([texts[h] for h in missing[start : start + step]]))
+                fresh = np.concatenate(parts)
             except ConfigError:
                 raise
             except Exception as exc:
                 for p in ready:
-                    done(p.index, self._failed(p.target.path, f"embedding failed: {exc}", "re-run ingest", p.started))
+                    done(
+                        p.index,
+                        FileResult.failed(p.target.path, f"embedding failed: {exc}", "re-run ingest", p.started),
+                    )
                 return None
             new = dict(zip(missing, np.asarray(fresh, dtype=np.float32), strict=True))
             self.records.cache_vectors(model, new)
             vectors.update(new)
+        dims = {len(v) for v in vectors.values()}
+        if len(dims) > 1:
+            raise IndexMismatchError(
+                f"the embedder {model!r} made {sorted(dims)[-1]}-dimensional vectors but vectors cached under that "
+                f"name have {sorted(dims)[0]}: another model now has its name. Use the model the index was built "
+                "with (MSRA_EMBEDDING_MODEL) or ingest into a new --home."
+            )
         check = getattr(self.store, "check_dimension", None)
-        if callable(check) and vectors:
-            check(len(next(iter(vectors.values()))))  # another model under the same name: stop everything
+        if callable(check) and dims:
+            check(dims.pop())  # another model under the same name: stop everything
         for n, p in enumerate(ready):
             try:
                 self._commit(p, np.stack([vectors[h] for h in p.hashes]))
@@ -409,7 +391,7 @@ class Ingestor:
             except StoreError as exc:
                 for q in ready[n:]:
                     reason = f"not indexed: {exc}"
-                    done(q.index, self._failed(q.target.path, reason, "fix the index, re-run", q.started))
+                    done(q.index, FileResult.failed(q.target.path, reason, "fix the index, re-run", q.started))
                 return exc
             fresh_count = sum(h in missing for h in set(p.hashes))
             status: Status = "replaced" if p.previous is not None else "indexed"
@@ -477,14 +459,3 @@ class Ingestor:
                 force = True
         if force:
             self.lexical.rebuild(self.store.iter_chunks())
-
-    @staticmethod
-    def _failed(path: Path, reason: str, fix: str, started: float) -> FileResult:
-        return FileResult(path=str(path), status="failed", error=reason, fix=fix, seconds=time.perf_counter() - started)
-
-    @staticmethod
-    def _same(path: Path, rec: DocumentRecord, note: str | None, started: float) -> FileResult:
-        return FileResult(
-            path=str(path), doc_id=rec.doc_id, status="unchanged", pages=rec.pages, chunks=rec.chunks,
-            note=note, seconds=time.perf_counter() - started,
-        )  # fmt: skip

@@ -60,7 +60,7 @@ def fixture_chunks(name: str, path: Path | None = None) -> list[Chunk]:
             level = len(m.group(1))
             stack = [s for s in stack if s[0] < level] + [(level, m.group(2).strip())]
             sections.append(([s[1] for s in stack], [line]))
-        elif (m := _ZH_ART.match(line)) or (m := _ENUM.match(line)) and any(s[1].startswith("(b)") for s in stack):
+        elif (m := _ZH_ART.match(line)) or ((m := _ENUM.match(line)) and any(s[1].startswith("(b)") for s in stack)):
             label = m.group(1) if m.group(0).startswith("第") else f"({m.group(1)})"
             base = [s[1] for s in stack]
             sections.append(([*base, label], [line]))
@@ -69,7 +69,7 @@ def fixture_chunks(name: str, path: Path | None = None) -> list[Chunk]:
     chunks = []
     for path_labels, body in sections:
         text = "\n".join(body).strip()
-        if not text or text.startswith("#") and "\n" not in text:
+        if not text or (text.startswith("#") and "\n" not in text):
             continue
         chunks.append(
             Chunk(

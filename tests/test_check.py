@@ -154,3 +154,25 @@ def test_check_and_draft_commands(tmp_path: Path, tmp_path_factory, monkeypatch)
     assert res.exit_code == 2 and "unknown section" in res.output
     res = runner.invoke(app, ["check", str(PLAN), "--site", str(tmp_path / "nope.yaml")])
     assert res.exit_code == 2 and "nope.yaml" in res.output
+
+
+def test_llm_judge_can_overrule_the_screen(tmp_path_factory):
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from indexing.embeddings import HashEmbedder
+
+    assistant = shared_fixture_assistant(tmp_path_factory, HashEmbedder())
+    screened = check_plan(PLAN, SITE, assistant, sections=["soil-topsoil"], cite=False)
+    judged_ids = [i.item_id for i in screened.items if i.status != "missing"]
+    assert judged_ids  # the topsoil paragraph passes the deterministic screen
+    assistant._chat_model = FakeListChatModel(responses=["MISSING\nThe passage gives no depths."])
+    try:
+        judged = check_plan(PLAN, SITE, assistant, sections=["soil-topsoil"], cite=False, judge="llm")
+    finally:
+        assistant._chat_model = None
+    for item in judged.items:
+        if item.item_id in judged_ids:
+            assert (item.status, item.judge) == ("missing", "llm") and "no depths" in item.reason
+        else:
+            assert item.judge == "embedding"  # items the screen found missing are not sent to the model
+    assert judged.summary[0].missing == len(judged.items)

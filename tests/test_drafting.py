@@ -278,3 +278,45 @@ def test_llm_engine_output_is_validated_and_renumbered(hash_assistant, us_site):
     assert used and used == {c.marker for c in draft.references}  # every marker names a reference
     assert any("[9]" in w for w in item.warnings)
     assert "Revegetation must establish" in to_markdown(draft)
+
+
+def test_case_study_evidence_is_labelled_not_passed_off_as_a_rule():
+    from assistant.drafting.draft import CitedSentence, Draft, DraftItem
+    from assistant.types import Citation
+
+    def ref(marker: str, kind: str) -> Citation:
+        return Citation(
+            marker=marker,
+            doc_id=kind,
+            title=kind,
+            source="x.md",
+            page=1,
+            clause="",
+            chunk_id=kind,
+            quote="q",
+            kind=kind,
+        )
+
+    item = DraftItem(
+        id="a",
+        title="A",
+        requirement="The plan must do A.",
+        covered=True,
+        evidence=[
+            CitedSentence(text="Operators shall do A.", markers=["[1]"]),
+            CitedSentence(text="Mine X did A.", markers=["[2]"]),
+        ],
+    )
+    draft = Draft(
+        section_id="s",
+        section_title="S",
+        section_version="1",
+        purpose="P",
+        site_name="Site",
+        jurisdictions=["US", "international"],
+        engine="extractive",
+        items=[item],
+        references=[ref("[1]", "law"), ref("[2]", "case_study")],
+    )
+    md = to_markdown(draft)
+    assert "- Operators shall do A. [1]" in md and "- Case study: Mine X did A. [2]" in md

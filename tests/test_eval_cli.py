@@ -55,12 +55,27 @@ def _tokens(text: str) -> set[str]:
     return set(re.findall(r"[a-z0-9$,]+", text.lower())) | set(re.findall(r"[\u4e00-\u9fff]{2}", text))
 
 
+class _StubStore:
+    name = "stub"
+
+    def __init__(self, chunks: list[Chunk]) -> None:
+        self.chunks = {c.chunk_id: c for c in chunks}
+
+    def count(self) -> int:
+        return len(self.chunks)
+
+    def get(self, ids: list[str]) -> list[Chunk]:
+        return [self.chunks[i] for i in ids if i in self.chunks]
+
+
 class StubAssistant:
     """Keyword retrieval over the tiny corpus; answers with the best chunk or refuses."""
 
-    def __init__(self, liar: bool = False) -> None:
+    def __init__(self, liar: bool = False, empty: bool = False) -> None:
         self.chunks = _chunks()
         self.liar = liar  # cites the wrong chunk, to make metrics move
+        self.store = _StubStore([] if empty else self.chunks)
+        self.settings = _state.settings()
 
     def retrieve(self, question: str, *, k: int | None = None, mode: str | None = None) -> list[Passage]:
         q = _tokens(question)
@@ -153,6 +168,12 @@ def test_eval_baseline_comparison(stub: dict, gold: Path, tmp_path: Path) -> Non
     md = (new / "report.md").read_text(encoding="utf-8")
     assert "| metric | value | baseline | change |" in md and "▼" in md
     assert "## Worst cases" in md
+
+
+def test_eval_refuses_an_empty_index(stub: dict, gold: Path) -> None:
+    stub["a"] = StubAssistant(empty=True)
+    code, text = _eval("--gold", str(gold))
+    assert code == 2 and "is empty" in text and "--corpus" in text
 
 
 def test_eval_bad_inputs_and_csv(stub: dict, gold: Path, tmp_path: Path) -> None:

@@ -19,16 +19,22 @@ from evaluation.runner import run_library
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts" / "eval-shared"
 
-# Measured on the dev set (hybrid retrieval, extractive engine, bundled all-MiniLM-L6-v2) and set a little
-# below what the engine reaches, never below a sane floor; raise them as the engine improves.
+# Measured on the dev set (69 cases; hybrid retrieval, extractive engine, bundled all-MiniLM-L6-v2) on
+# 2026-11-23: fact_accuracy 0.71-0.72, right_doc_rate 1.0, right_clause_rate 0.94-0.96, refusal_recall
+# 0.64-0.91, false_refusal_rate 0.17-0.19, doc_recall@5 1.0, clause_recall@10 0.95, citation_validity 1.0,
+# citation_correctness 0.95-0.96 (the engine changed between runs). Floors sit a little below, never below a
+# sane minimum; raise them as the engine improves.
 FLOORS = {
-    "fact_accuracy": 0.5,
-    "right_doc_rate": 0.9,
-    "refusal_recall": 0.5,
-    "doc_recall@10": 0.9,
+    "fact_accuracy": 0.65,
+    "right_doc_rate": 0.95,
+    "right_clause_rate": 0.85,
+    "refusal_recall": 0.6,
+    "doc_recall@5": 0.95,
+    "clause_recall@10": 0.85,
     "citation_validity": 1.0,
+    "citation_correctness": 0.85,
 }
-CEILINGS = {"false_refusal_rate": 0.35}
+CEILINGS = {"false_refusal_rate": 0.25}
 
 
 @pytest.mark.slow

@@ -341,7 +341,7 @@ print(json.dumps({
 
 
 @pytest.mark.slow
-@hsettings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@hsettings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=OPS)
 def test_property_store_matches_records_after_reopen(ops: list[tuple[str, int, int]]) -> None:
     import indexing.worker

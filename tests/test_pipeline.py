@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from assistant.config import Settings, load_settings
 from assistant.errors import DocumentNotFoundError, StoreError
 from assistant.service import Assistant
+from indexing.embeddings import HashEmbedder
 from indexing.pipeline import IngestReport
 
 GUIDE = """# Field Guide to Pit Closure
@@ -162,10 +163,28 @@ def test_duplicate_content_is_reported_not_indexed(assistant: Assistant, docs: P
     consistent(assistant)
 
 
-def test_metadata_changes_reindex_without_embedding(assistant: Assistant, docs: Path, parses: list[Path]) -> None:
+class _ColdEmbedder(HashEmbedder):
+    """An embedder whose model must not be loaded (``dimension`` would load a real one)."""
+
+    @property
+    def name(self) -> str:
+        return "hash-256"
+
+    @property
+    def dimension(self) -> int:
+        raise AssertionError("the model was loaded although every vector was cached")
+
+    def embed_documents(self, texts: Any) -> Any:
+        raise AssertionError("nothing needed embedding")
+
+
+def test_metadata_changes_reindex_without_embedding(
+    assistant: Assistant, settings: Settings, docs: Path, parses: list[Path]
+) -> None:
     assistant.ingest([docs])
     embedded = assistant.embedder.texts_embedded
-    [result] = assistant.ingest([docs / "ordinance.md"], overrides={"kind": "regulation", "jurisdiction": "NZ"}).files
+    cold = Assistant.from_settings(settings, embedder=_ColdEmbedder(), store=assistant.store)
+    [result] = cold.ingest([docs / "ordinance.md"], overrides={"kind": "regulation", "jurisdiction": "NZ"}).files
     assert result.status == "replaced"
     chunks = assistant.document_chunks("ordinance")
     assert {(c.kind, c.jurisdiction) for c in chunks} == {("regulation", "NZ")}
@@ -203,19 +222,33 @@ def test_bad_files_are_reported_and_the_rest_indexed(assistant: Assistant, tmp_p
     (folder / "broken.pdf").write_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 50)
     make_encrypted_pdf(folder / "locked.pdf", user_password="secret")
     make_image_only_pdf(folder / "scan.pdf")
+    (folder / "meta.md").write_text(LAW, encoding="utf-8")
+    (folder / "meta.md.meta.toml").write_text('kind = "poem"\n', encoding="utf-8")  # not a kind
     odd = tmp_path / "table.xyz"
     odd.write_text("a,b", encoding="utf-8")
     report = assistant.ingest([folder, odd, tmp_path / "missing.md"])
     status = {Path(f.path).name: f.status for f in report.files}
     assert status["good.md"] == status["plan.pdf"] == "indexed"
     failed = {f.name: f for f in report.failed}
-    assert set(failed) == {"empty.txt", "broken.pdf", "locked.pdf", "scan.pdf", "table.xyz", "missing.md"}
+    assert set(failed) == {"empty.txt", "broken.pdf", "locked.pdf", "scan.pdf", "table.xyz", "missing.md", "meta.md"}
+    assert "poem" in failed["meta.md"].error
     for f in failed.values():
         assert f.error and f.fix and f.doc_id is None
     assert "password" in failed["locked.pdf"].error.lower() or "encrypt" in failed["locked.pdf"].error.lower()
     plan = assistant.records.get("plan")
     assert plan.pages == 2 and {c.page_start for c in assistant.document_chunks("plan")} <= {1, 2}
     assert {r.doc_id for r in assistant.records.documents()} == {"good", "plan"}
+    consistent(assistant)
+
+
+def test_a_file_that_turns_bad_keeps_its_indexed_version(assistant: Assistant, docs: Path, parses: list[Path]) -> None:
+    assistant.ingest([docs])
+    before = assistant.records.get("guide")
+    (docs / "guide.md").write_text("   \n\n", encoding="utf-8")  # emptied by a bad save
+    [result] = assistant.ingest([docs / "guide.md"]).files
+    assert result.status == "failed" and result.error and result.fix
+    assert assistant.records.get("guide") == before
+    assert {c.chunk_id for c in assistant.document_chunks("guide")} == set(before.chunk_ids)
     consistent(assistant)
 
 
@@ -372,10 +405,12 @@ def test_fetch_reports_each_source_and_never_raises(tmp_path: Path) -> None:
         {"doc_id": "std", "title": "Standard", "url": "https://gone.example/std.pdf"},
         {"doc_id": "reg", "title": "Regulation", "url": "https://offline.example/reg.html"},
         {"doc_id": "bundled", "title": "Notes", "url": "https://x.example/licence", "file": "notes/n.md"},
+        {"doc_id": "portal", "title": "Some Law", "url": "https://law.example"},
     ]
     client = httpx.Client(transport=httpx.MockTransport(handler))
     results = fetch_sources(sources, tmp_path / "dl", client=client)
-    assert [r.ok for r in results] == [True, False, False]
+    assert [r.ok for r in results] == [True, False, False, False]
+    assert "portal" in results[3].message and "Some Law" in results[3].message
     assert (tmp_path / "dl" / "ord-2020.pdf").read_bytes().startswith(b"%PDF")
     assert "HTTP 404" in results[1].message
     assert results[2].message.startswith("could not reach offline.example: offline? download it by hand from")

@@ -499,3 +499,21 @@ def test_upper_case_provisions_and_markdown_numbered_headings() -> None:
     by = _by_clause(parse_clauses(_doc(text, markdown=True)))
     assert by["PRINCIPLE 3: Work from reference ecosystems"].aliases == ["Principle 3"]
     assert by["3.2 Soil handling"].aliases == ["Section 3.2"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # "(i)" after "(h)" followed by "(j)": the letter
+        (["(h) eighth;", "(i) ninth;", "(j) tenth."], ["(h)", "(i)", "(j)"]),
+        # "(i)" under "(1)" followed by "(ii)": roman clauses of paragraph (1)
+        (["(1) first", "(i) one;", "(ii) two;", "(2) second."], ["(1)", "(1) › (i)", "(1) › (ii)", "(2)"]),
+        # "(v)" after "(iv)" is roman five; "(v)" after "(u)" is the letter
+        (["(a) x", "(iv) four;", "(v) five."], ["(a)", "(a) › (iv)", "(a) › (v)"]),
+        (["(t) x;", "(u) y;", "(v) z."], ["(t)", "(u)", "(v)"]),
+    ],
+)
+def test_ambiguous_enumerators(lines: list[str], expected: list[str]) -> None:
+    text = "§ 9. Rules\n" + "\n".join(lines) + "\n"
+    clauses = parse_clauses(_doc(text, markdown=False), fold_chars=0)
+    assert [" › ".join(c.path[1:]) for c in clauses] == expected

@@ -15,9 +15,12 @@ import re
 from dataclasses import asdict, dataclass
 
 from assistant.references import strip_refs
-from assistant.tokens import content_terms, named_terms, numbers, tokenize
+from assistant.tokens import ZH_QUESTION_STOP, content_terms, has_cjk, named_terms, numbers, tokenize
 
-THRESHOLD = 0.30
+_ZH_QUESTION_CHARS = re.compile("[哪几何啥吗呢么谁]|多少|什么|怎么|怎样|如何")
+_GENERIC_NAMES = frozenset("act law regulation rule code standard chapter section article title part".split())
+
+THRESHOLD = 0.225
 _PREFIX = 5
 
 
@@ -38,7 +41,9 @@ class Evidence:
         if self.cross_lingual:
             # a clause named in one language and found in another: words cannot be compared, the reference can
             return 0.5 + 0.5 * self.ref_hit
-        s = 0.4 * self.best_cos + 0.6 * self.coverage + 0.1 * self.numbers_ok
+        # the bundled English model finds most Chinese text similar: for Chinese, words found weigh more
+        cos_w = 0.25 if self.chinese else 0.4
+        s = cos_w * self.best_cos + (1.0 - cos_w) * self.coverage + 0.1 * self.numbers_ok
         if self.ref_missing:  # the question names a clause no indexed document has
             s -= 0.4
         s -= 0.6 * (1.0 - self.names_ok)
@@ -52,8 +57,10 @@ class Evidence:
         return {k: float(v) for k, v in asdict(self).items()} | {"score": self.score()}
 
 
-def covered(term: str, tokens: set[str], prefixes: set[str]) -> bool:
-    """A term is found if the text has it, or (long words) a word sharing its first six letters."""
+def covered(term: str, tokens: set[str], prefixes: set[str], text: str = "") -> bool:
+    """A term is found if the text has it, or (long words) a word sharing its first letters; Chinese: a substring."""
+    if has_cjk(term):
+        return term in text
     if term in tokens:
         return True
     return term.isalpha() and term.isascii() and len(term) >= _PREFIX and term[:_PREFIX] in prefixes
@@ -67,16 +74,16 @@ def coverage(terms: list[str], text: str, weights: dict[str, float] | None = Non
     prefixes = {t[:_PREFIX] for t in tokens if len(t) >= _PREFIX}
     w = weights or {}
     total = sum(w.get(t, 1.0) for t in terms)
-    return sum(w.get(t, 1.0) for t in terms if covered(t, tokens, prefixes)) / total
+    return sum(w.get(t, 1.0) for t in terms if covered(t, tokens, prefixes, text)) / total
 
 
 def idf_weights(terms: list[str], texts: list[str]) -> dict[str, float]:
     """Terms found in few of ``texts`` weigh more: a term no retrieved passage has is what the question is about."""
-    sets = [set(tokenize(t)) for t in texts]
+    sets = [(set(tokenize(t)), t) for t in texts]
     n = len(sets)
     out = {}
     for t in terms:
-        prefixes_hit = sum(1 for s in sets if covered(t, s, {x[:_PREFIX] for x in s if len(x) >= _PREFIX}))
+        prefixes_hit = sum(1 for s, x in sets if covered(t, s, {w[:_PREFIX] for w in s if len(w) >= _PREFIX}, x))
         out[t] = 1.0 + math.log((n + 1) / (prefixes_hit + 1))
     return out
 
@@ -84,7 +91,29 @@ def idf_weights(terms: list[str], texts: list[str]) -> dict[str, float]:
 def question_terms(question: str, doc_name_words: set[str]) -> tuple[list[str], set[str], list[str]]:
     """(content terms, numbers, names) of a question, without its clause references and named documents."""
     plain = strip_refs(question)
-    terms = [t for t in content_terms(plain) if t not in doc_name_words]
-    names = [n for n in named_terms(plain) if n not in doc_name_words]
+    if has_cjk(plain):
+        terms = [t for t in chinese_terms(plain) if t not in doc_name_words and not any(t in w for w in doc_name_words)]
+    else:
+        terms = [t for t in content_terms(plain) if t not in doc_name_words]
+    names = [n for n in named_terms(plain) if n not in doc_name_words and n not in _GENERIC_NAMES]
     nums = {n for n in numbers(plain) if not re.fullmatch(r"(19|20)\d\d", n)} - doc_name_words
     return terms, nums, names
+
+
+def chinese_terms(question: str) -> list[str]:
+    """Content words of a Chinese question (jieba): no question words, no single characters; English tokens kept."""
+    import jieba
+
+    jieba.setLogLevel(60)
+    out: dict[str, None] = {}
+    for w in jieba.lcut(question):
+        w = w.strip()
+        if not w or _ZH_QUESTION_CHARS.search(w) or w in ZH_QUESTION_STOP:
+            continue
+        if has_cjk(w):
+            if len(w) >= 2:
+                out.setdefault(w, None)
+        else:
+            for t in content_terms(w):
+                out.setdefault(t, None)
+    return list(out)

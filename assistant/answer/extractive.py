@@ -155,7 +155,7 @@ class ExtractiveEngine:
             ctx = context[c.passage_index]
             # a term in the passage's title or clause heading counts half: it places the sentence, not the fact
             lex = sum(
-                w if covered(t, toks, prefixes) else (0.5 * w if t in ctx else 0.0) for t, w in weights.items()
+                w if covered(t, toks, prefixes, c.span.text) else (0.5 * w if t in ctx else 0.0) for t, w in weights.items()
             )
             lex = lex / total_w if weights else 0.0
             p = passages[c.passage_index]
@@ -211,7 +211,7 @@ class ExtractiveEngine:
         token_sets = [set(tokenize(c.span.text)) for c in candidates]
         weights: dict[str, float] = {}
         for t in dict.fromkeys([*terms, *sorted(nums)]):
-            df = sum(1 for s in token_sets if t in s)
+            df = sum(1 for s, c in zip(token_sets, candidates, strict=True) if t in s or t in c.span.text)
             w = 1.0 + math.log((n + 1) / (df + 1))
             if t in nums:
                 w *= 2.0
@@ -232,7 +232,7 @@ class ExtractiveEngine:
         ref_strength: list[float],
         refs: list[str],
     ) -> Evidence:
-        top = [passages[i] for i in focus[:3]]
+        top = [passages[i] for i in focus]
         weights = idf_weights(terms, [p.chunk.text for p in passages])
         covs = [coverage(terms, p.chunk.text, weights) for p in top]
         best = max(range(len(top)), key=lambda i: covs[i])

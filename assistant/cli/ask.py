@@ -1,9 +1,116 @@
-"""msra sub-commands: placeholder until its owner fills it in."""
+"""``msra ask``: a cited answer (or the fixed refusal) to one question, or one per stdin line with ``-``."""
 
 from __future__ import annotations
 
+import json
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from assistant.cli import _state
+
+if TYPE_CHECKING:
+    from assistant.service import Assistant
+    from assistant.types import Answer
+
+FILTER_KEYS = ("kind", "jurisdiction", "language", "doc_id")
+
+
+def parse_filters(items: list[str] | None) -> dict[str, str | list[str]] | None:
+    """``["kind=law", "jurisdiction=CN,US"]`` → ``{"kind": "law", "jurisdiction": ["CN", "US"]}``."""
+    from assistant.errors import ConfigError
+
+    if not items:
+        return None
+    out: dict[str, str | list[str]] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or key not in FILTER_KEYS or not value:
+            raise ConfigError(
+                f"bad filter {item!r}: use KEY=VALUE with KEY one of {', '.join(FILTER_KEYS)} "
+                "(several values: kind=law,regulation)"
+            )
+        values = [v.strip() for v in value.split(",") if v.strip()]
+        out[key] = values if len(values) > 1 else values[0]
+    return out
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """The JSON contract plus additive extras."""
+    data = answer.contract()
+    if answer.standalone_question:
+        data["standalone_question"] = answer.standalone_question
+    if answer.warnings:
+        data["warnings"] = answer.warnings
+    data["timings_ms"] = {k: round(v, 1) for k, v in answer.timings_ms.items()}
+    return data
+
+
+def print_human(answer: Answer) -> None:
+    typer.echo(answer.answer)
+    if answer.citations:
+        typer.echo("\nSources:")
+        for c in answer.citations:
+            where = f"p. {c.page}" if c.page_end in (None, c.page) else f"pp. {c.page}-{c.page_end}"
+            clause = f", {c.clause}" if c.clause else ""
+            typer.echo(f"  {c.marker} {c.title or c.doc_id}{clause} ({c.source}, {where})")
+    for s in answer.unsupported_sentences:
+        typer.echo(f"  ! not supported by its sources: {s}", err=True)
+
+
+def _ask_lines(assistant: Assistant, **kwargs: Any) -> None:
+    """One JSON object per stdin line; models load once; empty lines are skipped."""
+    from assistant.errors import MsraError
+
+    for line in sys.stdin:
+        question = line.strip()
+        if not question:
+            continue
+        try:
+            data = answer_json(assistant.ask(question, **kwargs))
+        except MsraError as exc:
+            data = {"question": question, "error": str(exc)}
+        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the msra app."""
+    """Add ``msra ask`` to the app."""
+
+    @app.command()
+    def ask(
+        question: Annotated[str, typer.Argument(help="The question, or '-' to read one question per line from stdin.")],
+        k: Annotated[int | None, typer.Option("--k", min=1, max=50, help="Passages given to the engine.")] = None,
+        filter_: Annotated[
+            list[str] | None,
+            typer.Option("--filter", help="KEY=VALUE with KEY kind, jurisdiction, language or doc_id (repeatable)."),
+        ] = None,
+        engine: Annotated[str | None, typer.Option(help="extractive (default, no LLM) or llm.")] = None,
+        mode: Annotated[str | None, typer.Option(help="Retrieval: hybrid, dense or bm25.")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the answer as one JSON object.")] = False,
+    ) -> None:
+        """Answer a question from the indexed documents, every sentence cited — or say they do not answer it."""
+        from assistant.errors import ConfigError
+
+        with _state.user_errors():
+            if engine not in (None, "extractive", "llm"):
+                raise ConfigError(f"unknown engine {engine!r}: use extractive or llm")
+            if mode not in (None, "hybrid", "dense", "bm25"):
+                raise ConfigError(f"unknown retrieval mode {mode!r}: use hybrid, dense or bm25")
+            filters = parse_filters(filter_)
+            if question.strip() == "":
+                raise ConfigError("the question is empty: pass a question, or '-' to read questions from stdin")
+            assistant = _state.assistant()
+            kwargs: dict[str, Any] = {"k": k, "filters": filters, "engine": engine, "mode": mode}
+            if question == "-":
+                if not as_json:
+                    raise ConfigError("reading questions from stdin needs --json (one JSON object per line)")
+                _ask_lines(assistant, **kwargs)
+                return
+            answer = assistant.ask(question, **kwargs)
+        if as_json:
+            typer.echo(json.dumps(answer_json(answer), ensure_ascii=False))
+        else:
+            print_human(answer)

@@ -114,6 +114,7 @@ def register(app: typer.Typer) -> None:
         list_metrics: Annotated[bool, typer.Option("--list-metrics", help="Print metric names and stop.")] = False,
     ) -> None:
         """Evaluate answers and retrieval on a gold question set."""
+        from assistant.errors import EvaluationError
         from evaluation import dataset
 
         if list_metrics:
@@ -150,6 +151,11 @@ def register(app: typer.Typer) -> None:
             assistant = _state.assistant(**overrides) if corpus or not via_cli else None
             if corpus and assistant is not None:
                 _ingest(assistant, corpus)
+            if assistant is not None and not assistant.store.count():
+                raise EvaluationError(
+                    f"the index in {assistant.settings.home} (collection {assistant.store.name}) is empty: "
+                    "ingest documents first (`msra ingest`) or pass --corpus bundled|PATH"
+                )
             run = _Run(engine, retrieval, k, via_cli, [str(p) for p in gold_paths])
             outcomes, settings, seconds = _ask_all(cases, run, assistant, overrides)
             problems, metrics, paths = _report(outcomes, settings, run, seconds, out, base, under, over, plots)
@@ -182,9 +188,10 @@ def _ask_all(
 
     t0 = time.perf_counter()
     if run.via_cli:
-        extra = [*(["--engine", run.engine] if run.engine else []), *(["--k", str(run.k)] if run.k else [])]
-        env = {"MSRA_RETRIEVAL_MODE": run.retrieval} if run.retrieval else {}
-        outcomes = runner.run_cli(cases, home=settings.home, extra_args=extra, env=env, progress=progress)
+        # settings travel as MSRA_* variables, so the contract command line stays exactly `msra ask --json -`
+        env = {"MSRA_ENGINE": settings.engine, "MSRA_RETRIEVAL_MODE": settings.retrieval_mode}
+        env["MSRA_TOP_K"] = str(settings.top_k)
+        outcomes = runner.run_cli(cases, home=settings.home, env=env, progress=progress)
     else:
         assert assistant is not None
         outcomes = runner.run_library(

@@ -1,9 +1,10 @@
 """Find the requirement sentences that back one template item, for one site.
 
-Retrieval runs once per jurisdiction that applies to the site (its own, then "international"), so the
-site's own law and the international standards are both considered and neither crowds out the other.
-Candidate sentences are scored against the item's queries with the Assistant's embedder, plus a small
-bonus for the item's key terms and for the item's preferred sources. An item counts as covered only when
+Each item query is searched in the jurisdictions that apply to the site (its own, then "international");
+a jurisdiction the joint search left out gets a search of its own, so the site's law and the
+international standards are both considered and neither crowds out the other. Candidate sentences are
+scored against the item's queries with the Assistant's embedder, plus a small bonus for the item's key
+terms and for the item's preferred sources. An item counts as covered only when
 a sentence clears a threshold calibrated per embedder; otherwise the draft says no source covers it.
 """
 
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
 THRESHOLDS: dict[str, tuple[float, float]] = {"hash": (0.45, 0.12), "default": (0.70, 0.40)}
 KEY_TERM_BONUS = 0.06
 SOURCE_HINT_BONUS = 0.04
-MULTILINGUAL_HINTS = ("multilingual", "labse", "bge-m3", "distiluse", "e5", "hash")
+# Embedders that place Chinese text meaningfully (the hashing fake counts characters, which also works).
+MULTILINGUAL_HINTS = ("multilingual", "labse", "bge-m3", "distiluse", "hash")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _FALLBACK_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"“])|(?<=[。；！？;])")
 
@@ -63,7 +65,8 @@ def split_sentences(text: str, language: str = "en") -> list[str]:
     out = []
     for p in parts:
         s = " ".join(p.split()).strip(" -*>")
-        if len(s) >= (8 if _CJK.search(s) else 25):
+        # Questions (study prompts in notes and case studies) state no requirement.
+        if len(s) >= (8 if _CJK.search(s) else 25) and not s.endswith(("?", "？")):
             out.append(s)
     return out
 
@@ -185,7 +188,9 @@ class EvidenceFinder:
                 break
             if e.passage.chunk.chunk_id not in used:
                 take(e)
-        return chosen[: self.max_sentences]
+        chosen = chosen[: self.max_sentences]
+        chosen.sort(key=lambda e: -e.score)
+        return chosen
 
     def find(self, item: TemplateItem, site: SiteProfile) -> list[Evidence]:
         """Evidence sentences for one item; empty when no indexed source covers it."""

@@ -23,16 +23,23 @@ def reference_text(c: Citation) -> str:
     return ", ".join(parts)
 
 
+def _bullet(text: str, markers: list[str], kinds: dict[str, str | None]) -> str:
+    # A case study shows practice, it does not impose a requirement: say so, so nobody cites it as a rule.
+    label = "Case study: " if any(kinds.get(m) == "case_study" for m in markers) else ""
+    return f"{label}{text} {' '.join(markers)}".strip()
+
+
 def _item_blocks(draft: Draft) -> list[tuple[str, list[tuple[str, str]]]]:
     """Per item: heading, then (kind, text) blocks — kind is 'para', 'bullet' or 'note'."""
+    kinds = {c.marker: "case_study" if "case study" in c.title.lower() else c.kind for c in draft.references}
     out = []
     for n, it in enumerate(draft.items, 1):
         blocks: list[tuple[str, str]] = [("para", f"Requirement: {it.requirement}")]
         if it.llm_text:
             blocks.append(("para", it.llm_text))
         elif it.evidence:
-            blocks.append(("para", "What the sources require:"))
-            blocks += [("bullet", f"{e.text} {' '.join(e.markers)}".strip()) for e in it.evidence]
+            blocks.append(("para", "What the sources say:"))
+            blocks += [("bullet", _bullet(e.text, e.markers, kinds)) for e in it.evidence]
         if it.note:
             blocks.append(("note", it.note))
         if it.site_text:

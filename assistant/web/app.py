@@ -6,6 +6,7 @@ as a generic message, so no stack trace, path or secret reaches the page.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import tempfile
 from collections.abc import Callable, Iterator
@@ -35,6 +36,19 @@ def user_message(exc: BaseException) -> str:
 def guarded(fn: F) -> F:
     """Turn errors into a gr.Error with a clean message (generators too)."""
 
+    if inspect.isgeneratorfunction(fn):
+
+        @wraps(fn)
+        def gen_wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                yield from fn(*args, **kwargs)
+            except gr.Error:
+                raise
+            except Exception as exc:
+                raise gr.Error(user_message(exc)) from None
+
+        return gen_wrapper  # type: ignore[return-value]
+
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -47,9 +61,7 @@ def guarded(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def filters_from(
-    jurisdictions: list[str] | None, kinds: list[str] | None, docs: list[str] | None
-) -> dict | None:
+def filters_from(jurisdictions: list[str] | None, kinds: list[str] | None, docs: list[str] | None) -> dict | None:
     filters: dict[str, str | list[str]] = {}
     if jurisdictions:
         filters["jurisdiction"] = list(jurisdictions)
@@ -141,9 +153,7 @@ def chat_tab(assistant: Assistant) -> None:
                 ask = gr.Button("Ask", variant="primary", elem_id="ask-btn")
                 clear = gr.Button("New conversation", elem_id="clear-btn")
                 export = gr.Button("Export", elem_id="export-btn")
-            export_file = gr.File(
-                label="Conversation with references (.md)", visible=True, elem_id="export-file"
-            )
+            export_file = gr.File(label="Conversation with references (.md)", visible=True, elem_id="export-file")
         with gr.Column(scale=2):
             with gr.Accordion("Filters and engine", open=False):
                 f_j = gr.Dropdown(juris, multiselect=True, label="Jurisdiction", elem_id="f-jurisdiction")
@@ -154,15 +164,16 @@ def chat_tab(assistant: Assistant) -> None:
             sources = gr.HTML("", elem_id="sources")
     inputs = [question, turns, f_j, f_k, f_d, engine]
     outputs = [convo, sources, turns, question]
-    ask.click(guarded(h.ask), inputs, outputs, api_visibility="private")
-    question.submit(guarded(h.ask), inputs, outputs, api_visibility="private")
+    ask.click(guarded(h.ask), inputs, outputs, api_name="ui_ask", api_visibility="private")
+    question.submit(guarded(h.ask), inputs, outputs, api_name="ui_ask_enter", api_visibility="private")
     clear.click(
         lambda: (render.conversation_html([]), "", []),
         None,
         [convo, sources, turns],
+        api_name="ui_clear",
         api_visibility="private",
     )
-    export.click(guarded(h.export), turns, export_file, api_visibility="private")
+    export.click(guarded(h.export), turns, export_file, api_name="ui_export", api_visibility="private")
     gr.api(guarded(h.api_ask), api_name="ask")
 
 
@@ -184,6 +195,6 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 tabs_plan.check_tab(assistant)
             with gr.Tab("Library", id="library", elem_id="tab-library"):
                 tabs_docs.library_tab(assistant)
-            with gr.Tab("Trainer", id="trainer", elem_id="tab-trainer"):
-                tabs_docs.trainer_tab(assistant)
+            with gr.Tab("Trainer", id="trainer", elem_id="tab-trainer") as trainer:
+                tabs_docs.trainer_tab(assistant, trainer)
     return app

@@ -83,6 +83,4 @@ def _norm(s: str) -> str:
 def grade(question: QuizQuestion, reply: str) -> bool:
     """Right when the reply holds the key (ignoring case, spaces and thousands separators)."""
     key, got = _norm(question.answer), _norm(reply or "")
-    return bool(got) and (
-        got == key or key in got or (len(got) >= 3 and got in key and len(got) >= len(key) / 2)
-    )
+    return bool(got) and (got == key or key in got or (len(got) >= 3 and got in key and len(got) >= len(key) / 2))

@@ -37,9 +37,7 @@ def esc(text: str) -> str:
 def _link_markers(escaped: str, turn: int) -> str:
     """Turn ``[n]`` markers (already escaped text) into in-page links to source card n of this turn."""
     return _MARKER.sub(
-        lambda m: (
-            f'<a class="msra-cite" href="#src-{turn}-{m.group(1)}" data-marker="{m.group(1)}">[{m.group(1)}]</a>'
-        ),
+        lambda m: f'<a class="msra-cite" href="#src-{turn}-{m.group(1)}" data-marker="{m.group(1)}">[{m.group(1)}]</a>',
         escaped,
     )
 
@@ -61,15 +59,11 @@ def answer_html(answer: Answer, turn: int) -> str:
 def conversation_html(turns: Sequence[tuple[str, Answer | None, str]]) -> str:
     """``turns``: (question, final answer or None while streaming, partial text)."""
     if not turns:
-        return (
-            '<div class="msra-empty">Ask a question about the indexed standards, laws and case studies.</div>'
-        )
+        return '<div class="msra-empty">Ask a question about the indexed standards, laws and case studies.</div>'
     parts = []
     for i, (question, answer, partial) in enumerate(turns, start=1):
         inner = answer_html(answer, i) if answer is not None else f'<div class="msra-a">{esc(partial)}</div>'
-        parts.append(
-            f'<div class="msra-turn" id="turn-{i}"><div class="msra-q">{esc(question)}</div>{inner}</div>'
-        )
+        parts.append(f'<div class="msra-turn" id="turn-{i}"><div class="msra-q">{esc(question)}</div>{inner}</div>')
     return "\n".join(parts)
 
 
@@ -80,9 +74,7 @@ def _highlight(text: str, quote: str) -> str:
     return esc(text)
 
 
-def sources_html(
-    citations: Sequence[Citation], passages_text: dict[str, str], turn: int, meta: dict[str, dict]
-) -> str:
+def sources_html(citations: Sequence[Citation], passages_text: dict[str, str], turn: int, meta: dict[str, dict]) -> str:
     """Source cards for one answer; card ids match the marker links of ``answer_html``."""
     if not citations:
         return ""

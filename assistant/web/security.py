@@ -26,12 +26,8 @@ def parse_auth(auth: str | None, auth_file: Path | None) -> dict[str, str]:
         try:
             lines = Path(auth_file).read_text(encoding="utf-8").splitlines()
         except OSError as exc:
-            raise ConfigError(
-                f"users file {auth_file}: cannot be read ({exc.strerror}). Check the path."
-            ) from exc
-        entries += [
-            (str(auth_file), ln.strip()) for ln in lines if ln.strip() and not ln.lstrip().startswith("#")
-        ]
+            raise ConfigError(f"users file {auth_file}: cannot be read ({exc.strerror}). Check the path.") from exc
+        entries += [(str(auth_file), ln.strip()) for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
     for origin, entry in entries:
         user, sep, password = entry.partition(":")
         if not sep or not user or not password:

@@ -50,14 +50,10 @@ class LibraryHandlers:
             src = Path(f if isinstance(f, str) else f.name)
             original = getattr(f, "orig_name", None) or src.name
             try:
-                stored.append(
-                    store_upload(src, original, settings.home / "uploads", settings.web_max_upload_mb)
-                )
+                stored.append(store_upload(src, original, settings.home / "uploads", settings.web_max_upload_mb))
             except IngestError as exc:
                 lines.append(f"❌ {exc}")
-        overrides = {
-            k: v for k, v in {"kind": kind, "jurisdiction": jurisdiction, "language": language}.items() if v
-        }
+        overrides = {k: v for k, v in {"kind": kind, "jurisdiction": jurisdiction, "language": language}.items() if v}
         if stored:
             total = len(stored)
 
@@ -111,26 +107,20 @@ def library_tab(assistant: Assistant) -> None:
                 elem_id="upload-files",
             )
             with gr.Row():
-                kind = gr.Dropdown(
-                    ["", *DOC_KINDS], value="", label="Kind (blank: infer)", elem_id="upload-kind"
-                )
-                juris = gr.Textbox(
-                    label="Jurisdiction (CN, US, international…)", elem_id="upload-jurisdiction"
-                )
+                kind = gr.Dropdown(["", *DOC_KINDS], value="", label="Kind (blank: infer)", elem_id="upload-kind")
+                juris = gr.Textbox(label="Jurisdiction (CN, US, international…)", elem_id="upload-jurisdiction")
                 lang = gr.Textbox(label="Language (en, zh…)", elem_id="upload-language")
             index_btn = gr.Button("Upload and index", variant="primary", elem_id="index-btn")
             status = gr.Markdown("", elem_id="library-status")
         with gr.Column(scale=1):
-            doc = gr.Dropdown(_doc_choices(assistant), label="Document", elem_id="library-doc")
+            doc = gr.Dropdown(_doc_choices(assistant), value=None, label="Document", elem_id="library-doc")
             with gr.Row():
                 remove_btn = gr.Button("Remove", variant="stop", elem_id="remove-btn")
                 reindex_btn = gr.Button("Re-index", elem_id="reindex-btn")
-    table = gr.Dataframe(
-        documents_table(assistant), headers=DOC_COLUMNS, interactive=False, elem_id="documents"
-    )
+    table = gr.Dataframe(documents_table(assistant), headers=DOC_COLUMNS, interactive=False, elem_id="documents")
     index_btn.click(guarded(h.upload), [files, kind, juris, lang], [status, table, doc], api_name="upload")
     remove_btn.click(guarded(h.remove), doc, [status, table, doc], api_name="remove")
-    reindex_btn.click(guarded(h.reindex), doc, [status, table, doc], api_visibility="private")
+    reindex_btn.click(guarded(h.reindex), doc, [status, table, doc], api_name="ui_reindex", api_visibility="private")
     gr.api(lambda: documents_table(assistant), api_name="documents")
 
 
@@ -169,9 +159,7 @@ class TrainerHandlers:
         c = self._chunk(chunk_id)
         label = c.clause.split(" › ")[-1] if c.clause else c.title
         answer = self.assistant.ask(f"What does {label} of {c.title} require?", filters={"doc_id": c.doc_id})
-        related = [p for p in self.assistant.retrieve(c.text[:600], k=6) if p.chunk.chunk_id != c.chunk_id][
-            :4
-        ]
+        related = [p for p in self.assistant.retrieve(c.text[:600], k=6) if p.chunk.chunk_id != c.chunk_id][:4]
         try:
             cases = self.assistant.retrieve(c.text[:600], k=2, filters={"kind": "case_study"})
         except Exception:
@@ -196,17 +184,16 @@ class TrainerHandlers:
         score = [score[0] + int(right), score[1] + 1]
         verdict = "✅ Right" if right else f"❌ Not quite — the answer is **{q.answer}**"
         return (
-            f"{verdict}. Source: {q.title}, {q.clause or 'no clause'}, p. {q.page}. "
-            f"Score: {score[0]}/{score[1]}"
+            f"{verdict}. Source: {q.title}, {q.clause or 'no clause'}, p. {q.page}. Score: {score[0]}/{score[1]}"
         ), score
 
 
-def trainer_tab(assistant: Assistant) -> None:
+def trainer_tab(assistant: Assistant, tab: Any = None) -> None:
     h = TrainerHandlers(assistant)
     qstate, score, attempt = gr.State(None), gr.State([0, 0]), gr.State(0)
     with gr.Row():
-        doc = gr.Dropdown(_doc_choices(assistant), label="Document", elem_id="trainer-doc")
-        clause = gr.Dropdown([], label="Clause", elem_id="trainer-clause")
+        doc = gr.Dropdown(_doc_choices(assistant), value=None, label="Document", elem_id="trainer-doc")
+        clause = gr.Dropdown([], value=None, label="Clause", elem_id="trainer-clause")
     clause_view = gr.HTML("", elem_id="clause-view")
     with gr.Row():
         explain_btn = gr.Button("Explain this clause", elem_id="explain-btn")
@@ -218,10 +205,26 @@ def trainer_tab(assistant: Assistant) -> None:
         reply = gr.Textbox(label="Your answer", elem_id="quiz-reply")
         check_btn = gr.Button("Check", elem_id="quiz-check")
     verdict = gr.Markdown("", elem_id="quiz-verdict")
-    doc.change(guarded(h.clauses), doc, clause, api_visibility="private")
-    clause.change(guarded(h.read), clause, clause_view, api_visibility="private")
-    explain_btn.click(guarded(h.explain), clause, [explanation, related], api_visibility="private")
-    quiz_btn.click(
-        guarded(h.quiz), [clause, attempt], [quiz_q, qstate, attempt, verdict], api_visibility="private"
+    if tab is not None:  # documents uploaded since start-up appear when the tab is opened
+        tab.select(
+            lambda: gr.update(choices=_doc_choices(assistant)),
+            None,
+            doc,
+            api_name="ui_trainer_docs",
+            api_visibility="private",
+        )
+    doc.change(guarded(h.clauses), doc, clause, api_name="ui_clauses", api_visibility="private")
+    clause.change(guarded(h.read), clause, clause_view, api_name="ui_read_clause", api_visibility="private")
+    explain_btn.click(
+        guarded(h.explain), clause, [explanation, related], api_name="ui_explain", api_visibility="private"
     )
-    check_btn.click(guarded(h.check), [qstate, reply, score], [verdict, score], api_visibility="private")
+    quiz_btn.click(
+        guarded(h.quiz),
+        [clause, attempt],
+        [quiz_q, qstate, attempt, verdict],
+        api_name="ui_quiz",
+        api_visibility="private",
+    )
+    check_btn.click(
+        guarded(h.check), [qstate, reply, score], [verdict, score], api_name="ui_quiz_check", api_visibility="private"
+    )

@@ -38,9 +38,7 @@ def site_from(yaml_file: Any, *values: str) -> Any:
         return load_site(Path(yaml_file if isinstance(yaml_file, str) else yaml_file.name))
     data = {k: v for (k, _), v in zip(PROFILE_FIELDS, values, strict=True) if v not in (None, "")}
     if not data.get("name") or not data.get("country"):
-        raise ConfigError(
-            "the site profile needs at least a site name and a country: fill them in or upload a YAML"
-        )
+        raise ConfigError("the site profile needs at least a site name and a country: fill them in or upload a YAML")
     try:
         return SiteProfile(**data)
     except ValueError as exc:
@@ -104,9 +102,7 @@ class PlanHandlers:
             for i in report.items
         ]
         counts = {s: len(report.by_status(s)) for s in ("covered", "partial", "missing")}
-        summary = (
-            f"**{counts['covered']} covered · {counts['partial']} partial · {counts['missing']} missing**"
-        )
+        summary = f"**{counts['covered']} covered · {counts['partial']} partial · {counts['missing']} missing**"
         out = Path(tempfile.mkdtemp(prefix="msra-check-")) / "plan-check.md"
         out.write_text(to_markdown(report), encoding="utf-8")
         return rows, summary, str(out)
@@ -123,7 +119,11 @@ class PlanHandlers:
 
 def _profile_form(prefix: str) -> tuple[Any, list[Any]]:
     yaml_file = gr.File(
-        label="…or upload a site profile (YAML)", file_types=[".yaml", ".yml"], type="filepath"
+        label="…or upload a site profile (YAML)",
+        file_types=[".yaml", ".yml"],
+        type="filepath",
+        height=80,
+        elem_id=f"{prefix}-site-yaml",
     )
     boxes = [gr.Textbox(label=label, elem_id=f"{prefix}-site-{key}") for key, label in PROFILE_FIELDS]
     return yaml_file, boxes
@@ -134,7 +134,7 @@ def draft_tab(assistant: Assistant) -> None:
     engines = ["extractive", "llm"] if assistant.settings.llm_configured else ["extractive"]
     with gr.Row():
         with gr.Column(scale=1):
-            section = gr.Dropdown(_sections(assistant), label="Plan section", elem_id="draft-section")
+            section = gr.Dropdown(_sections(assistant), value=None, label="Plan section", elem_id="draft-section")
             engine = gr.Radio(engines, value="extractive", label="Engine", elem_id="draft-engine")
             with gr.Accordion("Site profile", open=True):
                 yaml_file, boxes = _profile_form("draft")
@@ -148,6 +148,7 @@ def draft_tab(assistant: Assistant) -> None:
         guarded(h.draft),
         [section, engine, yaml_file, *boxes],
         [preview, md_out, docx_out],
+        api_name="ui_draft",
         api_visibility="private",
     )
     gr.api(guarded(h.api_draft), api_name="draft")
@@ -170,5 +171,11 @@ def check_tab(assistant: Assistant) -> None:
             summary = gr.Markdown("", elem_id="check-summary")
             table = gr.Dataframe(headers=CHECK_COLUMNS, interactive=False, wrap=True, elem_id="check-table")
             report = gr.File(label="Report (.md)", elem_id="check-report")
-    go.click(guarded(h.check), [plan, yaml_file, *boxes], [table, summary, report], api_visibility="private")
+    go.click(
+        guarded(h.check),
+        [plan, yaml_file, *boxes],
+        [table, summary, report],
+        api_name="ui_check",
+        api_visibility="private",
+    )
     gr.api(guarded(h.api_check), api_name="check")

@@ -6,7 +6,7 @@ stdout line). Answers are judged with ``evaluation.runner.judge`` and aggregated
 on top of that this module checks the JSON contract itself (fields and types, markers resolve, quotes occur
 in the cited document) and the page of citations into the PDF. Usage::
 
-    python -m evaluation.heldout.harness --out test-artifacts/heldout-report.json [--home H] [--keep]
+    python -m evaluation.heldout.harness --out test-artifacts/heldout-report.json [--home H] [--library]
 """
 
 from __future__ import annotations
@@ -182,6 +182,17 @@ def ask_all(home: Path, questions: Sequence[str], timeout_s: float = 1800) -> tu
     return objs, proc.stderr, elapsed
 
 
+def ask_library(home: Path, questions: Sequence[str]) -> tuple[list[dict[str, Any]], str, float]:
+    """The same answers through the ``Assistant`` in-process (diagnosis only: the contract is the CLI's)."""
+    from assistant.config import load_settings
+    from assistant.service import Assistant
+
+    t0 = time.perf_counter()
+    assistant = Assistant.from_settings(load_settings(home))
+    objs = [assistant.ask(q).contract() for q in questions]
+    return objs, "", time.perf_counter() - t0
+
+
 def score(cases: Sequence[GoldCase], objs: Sequence[Mapping[str, Any]], doc_texts: Mapping[str, str]) -> dict[str, Any]:
     """Judge every answer; return the report dict (metrics, per-tag metrics, contract problems, cases)."""
     outcomes: list[CaseOutcome] = []
@@ -219,8 +230,11 @@ def score(cases: Sequence[GoldCase], objs: Sequence[Mapping[str, Any]], doc_text
     }
 
 
-def run(out: Path, home: Path | None = None, gold: Path = HELDOUT_GOLD) -> dict[str, Any]:
-    """Build, ingest and ask everything; write the report JSON to ``out`` and return it."""
+def run(out: Path, home: Path | None = None, gold: Path = HELDOUT_GOLD, library: bool = False) -> dict[str, Any]:
+    """Build, ingest and ask everything; write the report JSON to ``out`` and return it.
+
+    ``library`` asks in-process instead of through ``msra ask --json -`` (for diagnosis when the CLI is down).
+    """
     cases = load_gold(gold)
     with tempfile.TemporaryDirectory(prefix="msra-heldout-") as tmp:
         docs_dir = Path(tmp) / "docs"
@@ -232,8 +246,10 @@ def run(out: Path, home: Path | None = None, gold: Path = HELDOUT_GOLD) -> dict[
         ingest_s = time.perf_counter() - t0
         if ing.returncode != 0:
             raise RuntimeError(f"msra ingest exited {ing.returncode}: {(ing.stderr or ing.stdout)[-800:]}")
-        objs, _stderr, ask_s = ask_all(home, [c.question for c in cases])
+        asker = ask_library if library else ask_all
+        objs, _stderr, ask_s = asker(home, [c.question for c in cases])
         report = score(cases, objs, reference_texts(docs_dir))
+    report["mode"] = "library" if library else "cli"
     report["timings_s"] = {"ingest": round(ingest_s, 1), "ask_all": round(ask_s, 1)}
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -244,11 +260,16 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, default=Path("test-artifacts/heldout-report.json"))
     p.add_argument("--home", type=Path, default=None, help="msra home to use (default: a temporary one)")
+    p.add_argument("--library", action="store_true", help="ask in-process instead of via `msra ask --json -`")
     args = p.parse_args(argv)
-    report = run(args.out, args.home)
+    report = run(args.out, args.home, library=args.library)
     for name, value in report["metrics"].items():
         if value is not None and not name.startswith(("doc_", "clause_")):
             print(f"{name:28s} {value:.3f}")
+    for fmt, m in report["by_tag"]["format"].items():
+        fa = m["fact_accuracy"]
+        print(f"format {fmt:8s} n={int(m['n']):3d} fact_accuracy={'-' if fa is None else f'{fa:.3f}'}")
+    print(f"worst: {', '.join(report['worst'])}")
     print(f"report: {args.out}", file=sys.stderr)
     return 0
 

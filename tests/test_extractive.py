@@ -1,0 +1,123 @@
+"""The extractive engine: cited quotes, refusal, lead-ins, follow-ups; quality on the fixture gold set."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from answer_corpus import FIXTURES, all_fixture_chunks, build_retriever
+
+from assistant.answer.extractive import ExtractiveEngine
+from assistant.types import REFUSAL
+from indexing.embeddings import HashEmbedder
+
+
+@pytest.fixture
+def setup(hash_settings, tmp_path: Path):
+    emb = HashEmbedder()
+    retriever = build_retriever(all_fixture_chunks(), emb, hash_settings, tmp_path / "lex")[0]
+    return retriever, ExtractiveEngine(emb, hash_settings)
+
+
+def _ask(setup, q: str, k: int = 6):
+    retriever, engine = setup
+    return engine.answer(q, retriever.retrieve(q, k=k))
+
+
+def test_answer_quotes_sources_exactly_with_markers(setup) -> None:
+    ans = _ask(setup, "How many reference plots are surveyed before clearing?")
+    assert not ans.refused and "three reference plots" in ans.answer
+    assert ans.citations and ans.citations[0].marker in ans.answer
+    chunks = {c.chunk_id: c for c in all_fixture_chunks()}
+    for c in ans.citations:
+        assert c.quote in chunks[c.chunk_id].text
+    assert ans.unsupported_sentences == [] and ans.engine == "extractive"
+
+
+def test_deterministic(setup) -> None:
+    q = "When must a closure plan be submitted?"
+    assert _ask(setup, q) == _ask(setup, q)
+
+
+def test_named_clause_is_answered_from_that_clause(setup) -> None:
+    ans = _ask(setup, "What does Article 12 of the Quarry Rehabilitation Act require?")
+    assert ans.citations[0].clause.endswith("Article 12") and "bond" in ans.answer
+
+
+def test_english_question_about_a_chinese_article(setup) -> None:
+    ans = _ask(setup, "What does Article 8 of the tailings regulation require?")
+    assert not ans.refused and ans.citations[0].clause.endswith("第八条")
+
+
+@pytest.mark.parametrize(
+    "q", ["What is the capital of France?", "What bond amount does Queensland require for coal mines in Australia?"]
+)
+def test_refuses_without_evidence(setup, q: str) -> None:
+    ans = _ask(setup, q)
+    assert ans.refused and ans.answer == REFUSAL and ans.citations == []
+
+
+def test_refusal_threshold_offset_moves_the_decision(hash_settings, tmp_path: Path) -> None:
+    emb = HashEmbedder()
+    retriever = build_retriever(all_fixture_chunks(), emb, hash_settings, tmp_path / "lex")[0]
+    q = "How many reference plots are surveyed before clearing?"
+    strict = ExtractiveEngine(emb, hash_settings.model_copy(update={"refusal_threshold": 5.0}))
+    assert strict.answer(q, retriever.retrieve(q, k=4)).refused
+    assert ExtractiveEngine(emb, hash_settings).answer([q][0], []).refused
+
+
+def test_enumerated_item_gets_its_lead_in(hash_settings) -> None:
+    from assistant.types import Chunk, Passage
+
+    text = "Each permit shall require the operation to—\n(1) grade the land;\n(2) remove the topsoil as a separate layer;"
+    chunk = Chunk("c", "d", text, "§ 9 › (b)", 1, 1, 0, title="Code")
+    ans = ExtractiveEngine(HashEmbedder(), hash_settings).answer(
+        "How must the operation remove the topsoil?", [Passage(chunk, 1.0, rank=1)]
+    )
+    assert "shall require the operation to— … (2) remove the topsoil" in ans.answer
+    assert ans.unsupported_sentences == []
+
+
+def test_rewrite_follow_ups(hash_settings) -> None:
+    engine = ExtractiveEngine(HashEmbedder(), hash_settings)
+    history = [("What must a restoration plan include?", "…")]
+    out = engine.rewrite("And for tailings?", history)
+    assert "restoration plan" in out and "tailings" in out
+    standalone = "How many reference plots are surveyed before clearing in spring?"
+    assert engine.rewrite(standalone, history) == standalone
+    assert engine.rewrite("And for tailings?", []) == "And for tailings?"
+    assert "复垦方案" in engine.rewrite("那么尾矿库呢？", [("复垦方案应当包括什么？", "…")])
+
+
+def test_stream_yields_pieces_then_the_answer(setup) -> None:
+    retriever, engine = setup
+    q = "When must a closure plan be submitted?"
+    out = list(engine.stream(q, retriever.retrieve(q, k=4)))
+    final = out[-1]
+    assert "".join(out[:-1]) == final.answer
+
+
+@pytest.mark.slow
+def test_fixture_gold_with_the_real_model(real_embedder, tmp_path: Path) -> None:
+    from assistant.config import load_settings
+
+    settings = load_settings(tmp_path)
+    retriever = build_retriever(all_fixture_chunks(), real_embedder, settings, tmp_path / "lex")[0]
+    engine = ExtractiveEngine(real_embedder, settings)
+    gold = [json.loads(line) for line in (FIXTURES / "gold.jsonl").read_text().splitlines() if line.strip()]
+    misses = []
+    for g in gold:
+        ans = engine.answer(g["q"], retriever.retrieve(g["q"], k=settings.top_k))
+        if g.get("refuse"):
+            ok = ans.refused
+        else:
+            ok = (
+                not ans.refused
+                and all(f in ans.answer for f in g["facts"])
+                and any(c.doc_id == g["doc"] and c.clause.endswith(g["clause"]) for c in ans.citations)
+                and not ans.unsupported_sentences
+            )
+        if not ok:
+            misses.append((g["q"], ans.answer[:200]))
+    assert len(misses) <= 1, misses

@@ -1,0 +1,101 @@
+"""The BM25 lexical index and the tokeniser under it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.lexical import LexicalIndex
+from assistant.tokens import content_terms, numbers, stem, tokenize
+from answer_corpus import all_fixture_chunks
+
+
+def test_tokenize_keeps_numbers_and_legal_references() -> None:
+    toks = tokenize("See § 1265(b)(20) and 30 CFR 816.116(a)(2); 2,000 acres.")
+    assert {"1265(b)(20)", "1265", "816.116(a)(2)", "816.116", "2000"} <= set(toks)
+    assert "and" not in toks
+
+
+def test_number_words_become_digits() -> None:
+    assert "26" in tokenize("twenty-six inches")
+    assert numbers("ten full years where rainfall is twenty-six inches") == {"10", "26"}
+
+
+def test_light_stemming_matches_word_forms() -> None:
+    assert stem("graded") == stem("grade")
+    assert stem("plants") == stem("planted") == "plant"
+
+
+def test_chinese_bigrams_and_mixed_text() -> None:
+    toks = tokenize("采矿权人应当编制方案 Article 46")
+    assert "采矿" in toks and "方案" in toks and stem("article") in toks and "46" in toks
+    assert tokenize("复垦", cjk="jieba") == ["复垦"]
+
+
+def test_question_content_terms_drop_question_words() -> None:
+    assert content_terms("What does the law require for topsoil?") == ["law", "topsoil"]
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> LexicalIndex:
+    lx = LexicalIndex(tmp_path / "lex")
+    lx.rebuild(all_fixture_chunks())
+    return lx
+
+
+def test_search_ranks_the_matching_chunk_first(index: LexicalIndex) -> None:
+    hits = index.search("rehabilitation bond before the first blast", k=3)
+    assert hits[0][0].clause.endswith("Article 12")
+    assert hits[0][1] > hits[-1][1] >= 0
+
+
+def test_search_finds_number_words_by_digits(index: LexicalIndex) -> None:
+    hits = index.search("rainfall 30 inches revegetation", k=1)
+    assert hits[0][0].clause.endswith("(20)")
+
+
+def test_search_chinese(index: LexicalIndex) -> None:
+    hits = index.search("覆土厚度", k=1)
+    assert hits[0][0].clause.endswith("第九条")
+
+
+def test_filters_restrict_results(index: LexicalIndex) -> None:
+    hits = index.search("bond topsoil", k=10, where={"doc_id": {"$eq": "mining-code-905"}})
+    assert hits and {c.doc_id for c, _ in hits} == {"mining-code-905"}
+    assert index.search("bond", k=5, where={"kind": {"$eq": "nothing"}}) == []
+
+
+def test_index_persists_and_returns_full_chunks(index: LexicalIndex, tmp_path: Path) -> None:
+    again = LexicalIndex(tmp_path / "lex")
+    assert again.count() == index.count() == len(all_fixture_chunks())
+    chunk, _ = again.search("three reference plots", k=1)[0]
+    original = {c.chunk_id: c for c in all_fixture_chunks()}[chunk.chunk_id]
+    assert chunk == original
+
+
+def test_rebuild_swaps_generations_atomically(index: LexicalIndex, tmp_path: Path) -> None:
+    folder = tmp_path / "lex"
+    reader = LexicalIndex(folder)
+    assert reader.search("rehabilitation bond", k=1)
+    old = (folder / "CURRENT").read_text()
+    index.rebuild([c for c in all_fixture_chunks() if c.doc_id == "ridgeback-case-study"])
+    assert (folder / "CURRENT").read_text() != old
+    assert sorted(p.name for p in folder.glob("gen-*")) == [(folder / "CURRENT").read_text()]
+    assert not list(folder.glob(".*tmp"))
+    # an open reader notices the new generation
+    assert reader.search("rehabilitation bond", k=1) == [] or reader.count() == 4
+
+
+def test_empty_and_missing_index(tmp_path: Path) -> None:
+    missing = LexicalIndex(tmp_path / "none")
+    assert missing.count() == 0 and missing.search("anything", k=3) == []
+    empty = LexicalIndex(tmp_path / "empty")
+    empty.rebuild([])
+    assert empty.count() == 0 and empty.search("anything", k=3) == []
+
+
+def test_reference_index_and_documents(index: LexicalIndex) -> None:
+    keys = index.reference_index()
+    assert "art:12" in keys and "sec:905(b)(20)" in keys and "art:9" in keys
+    assert index.documents()["quarry-act"] == "Quarry Rehabilitation Act"
