@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install index demo ask-examples test lint eval bench clean
+.PHONY: install index demo ask-examples test lint eval bench clean audit
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,3 +47,8 @@ bench: install
 
 clean:
 	rm -rf $(VENV) .msra-home out test-artifacts
+
+# Known vulnerabilities in the pinned dependencies (needs the PyPI JSON API; offline it reports what it skipped).
+audit:
+	test -x .venv-audit/bin/pip-audit || ($(PYTHON) -m venv .venv-audit && .venv-audit/bin/pip install -q pip-audit==2.10.1)
+	.venv-audit/bin/pip-audit -r constraints.txt --no-deps --disable-pip --progress-spinner off

@@ -82,7 +82,7 @@ def _sentences_with_markers(text: str) -> list[tuple[str, list[int]]]:
         body = sp.text
         lead = _ONLY_MARKERS.match(body)
         if lead and units:
-            prev_text, prev_markers = units[-1]
+            prev_markers = units[-1][1]
             prev_markers.extend(int(n) for n in re.findall(r"\d+", lead.group(0)))
             body = body[lead.end() :]
         markers = [int(n) for m in MARKER.finditer(body) for n in re.findall(r"\d+", m.group(1))]

@@ -131,7 +131,9 @@ class LexicalIndex:
 
                     bm25 = bm25s.BM25.load(str(base / "bm25"), mmap=n > MMAP_ABOVE, show_progress=False)
             except (OSError, ValueError) as exc:
-                raise StoreError(f"lexical index {base} is unreadable ({exc}). Run `msra reindex` to rebuild it.") from exc
+                raise StoreError(
+                    f"lexical index {base} is unreadable ({exc}). Run `msra reindex` to rebuild it."
+                ) from exc
             self._bm25, self._meta, self._offsets = bm25, meta, offsets
             self._keys, self._docs, self._mask_cache = None, None, {}
             self._gen = gen

@@ -12,7 +12,20 @@ from collections.abc import Iterable
 
 from assistant.types import CLAUSE_SEP
 
-_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_ZH_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
 _ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
 _ZH_NUM = "零〇一二三四五六七八九十百千两"
@@ -54,7 +67,10 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("principle", re.compile(r"\bPrinciple\s+(\d+)\b", re.I)),
     ("standard", re.compile(r"\bStandard\s+(\d+(?:\.\d+)*)\b", re.I)),
     ("cfr", re.compile(r"\b\d+\s*C\.?F\.?R\.?\s*(?:Part\s*|§+\s*)?(\d+(?:\.\d+)?)" + _SUB, re.I)),
-    ("sec", re.compile(r"(?:§+|\bsections?\b|\bsec\.|\bU\.\s?S\.\s?C\.?(?:\s?§+)?)\s*(\d+[a-z]?(?:\.\d+)?)" + _SUB, re.I)),
+    (
+        "sec",
+        re.compile(r"(?:§+|\bsections?\b|\bsec\.|\bU\.\s?S\.\s?C\.?(?:\s?§+)?)\s*(\d+[a-z]?(?:\.\d+)?)" + _SUB, re.I),
+    ),
     ("sec", re.compile(r"\b(\d{3,4}(?:\.\d+)?)" + r"((?:\([A-Za-z0-9]{1,5}\))+)")),
 ]
 

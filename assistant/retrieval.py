@@ -36,7 +36,40 @@ WEIGHTS = {"dense": 1.0, "bm25": 1.0, "ref": 3.0}
 CJK_WEIGHTS = {"dense": 0.5, "bm25": 1.5}
 NAMED_DOC_BOOST = 1.3
 _GENERIC_NAME_WORDS = frozenset(
-    ["law", "laws", "act", "acts", "regulation", "regulations", "rule", "rules", "code", "standard", "standards", "guide", "guideline", "guidelines", "the", "and", "of", "for", "on", "in", "zh", "en", "md", "pdf", "txt", "doc", "notes", "note", "version", "edition", "ed", "rev"]
+    [
+        "law",
+        "laws",
+        "act",
+        "acts",
+        "regulation",
+        "regulations",
+        "rule",
+        "rules",
+        "code",
+        "standard",
+        "standards",
+        "guide",
+        "guideline",
+        "guidelines",
+        "the",
+        "and",
+        "of",
+        "for",
+        "on",
+        "in",
+        "zh",
+        "en",
+        "md",
+        "pdf",
+        "txt",
+        "doc",
+        "notes",
+        "note",
+        "version",
+        "edition",
+        "ed",
+        "rev",
+    ]
 )
 _YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
 
@@ -163,7 +196,9 @@ class HybridRetriever:
             seen_hash.add(h)
             kept_tokens.append(toks)
             passages.append(
-                Passage(chunk, fused[cid], rank=len(passages) + 1, dense_score=dense.get(cid), bm25_score=lexical.get(cid))
+                Passage(
+                    chunk, fused[cid], rank=len(passages) + 1, dense_score=dense.get(cid), bm25_score=lexical.get(cid)
+                )
             )
             if len(passages) >= k:
                 break

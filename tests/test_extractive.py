@@ -70,12 +70,15 @@ def test_refusal_threshold_offset_moves_the_decision(hash_settings, tmp_path: Pa
 def test_enumerated_item_gets_its_lead_in(hash_settings) -> None:
     from assistant.types import Chunk, Passage
 
-    text = "Each permit shall require the operation to—\n(1) grade the land;\n(2) remove the topsoil as a separate layer;"
+    text = (
+        "Each permit shall require the operation to—\n(1) grade the land;\n(2) remove the topsoil as a separate layer;"
+    )
     chunk = Chunk("c", "d", text, "§ 9 › (b)", 1, 1, 0, title="Code")
     ans = ExtractiveEngine(HashEmbedder(), hash_settings).answer(
         "How must the operation remove the topsoil?", [Passage(chunk, 1.0, rank=1)]
     )
-    assert "shall require the operation to— … (2) remove the topsoil" in ans.answer
+    lead, item = ans.answer.find("shall require the operation to—"), ans.answer.find("(2) remove the topsoil")
+    assert 0 <= lead < item and "(1) grade" not in ans.answer
     assert ans.unsupported_sentences == []
 
 
@@ -115,7 +118,7 @@ def test_fixture_gold_with_the_real_model(real_embedder, tmp_path: Path) -> None
             ok = (
                 not ans.refused
                 and all(f in ans.answer for f in g["facts"])
-                and any(c.doc_id == g["doc"] and c.clause.endswith(g["clause"]) for c in ans.citations)
+                and any(c.doc_id == g["doc"] and g["clause"] in c.clause for c in ans.citations)
                 and not ans.unsupported_sentences
             )
         if not ok:

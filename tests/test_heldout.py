@@ -7,7 +7,8 @@ a results table, Chinese regulation), runs ``msra --home TMP ingest DOCS`` and t
 ``test-artifacts/heldout-report.json`` and fails when the contract is broken or a figure drops below its floor.
 
 The floors sit a little under what the engine reached when they were set (see FLOORS), so a regression
-fails; raise them as the engine improves.
+fails; raise them as the engine improves. Runs ~7 min on a loaded 2-core machine (ingest ~110 s, 88 questions).
+By hand: ``python -m evaluation.heldout.harness --out test-artifacts/heldout-report.json``.
 """
 
 from __future__ import annotations
@@ -25,23 +26,30 @@ from evaluation.heldout.harness import HELDOUT_GOLD, ask_all, ingest, reference_
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACT = REPO / "test-artifacts" / "heldout-report.json"
 
-# name -> (minimum, measured when set). Lower-is-better figures are in CEILINGS.
+# Floors sit a little under the figures measured through the CLI on 2026-11-23 (in brackets); a regression
+# of one or two cases fails. Lower-is-better figures are in CEILINGS.
 FLOORS: dict[str, float] = {
-    "fact_accuracy": 0.70,
-    "right_doc_rate": 0.95,
-    "right_clause_rate": 0.88,
-    "right_page_rate_pdf": 0.85,
-    "refusal_recall": 0.55,
-    "citation_validity": 1.0,
-    "citation_correctness": 0.85,
+    "fact_accuracy": 0.74,  # 0.789 (56/71)
+    "right_doc_rate": 0.95,  # 1.000
+    "right_clause_rate": 0.93,  # 0.986
+    "right_page_rate_pdf": 0.90,  # 1.000 (citations of the paged PDF carry the fact's page)
+    "refusal_recall": 0.58,  # 0.647 (11/17)
+    "citation_validity": 1.0,  # 1.000
+    "citation_correctness": 0.85,  # 0.888
 }
 CEILINGS: dict[str, float] = {
-    "false_refusal_rate": 0.06,
+    "false_refusal_rate": 0.06,  # 0.014 (1/71)
     "contract_violation_rate": 0.0,
     "errors": 0.0,
 }
 # Per-format fact accuracy floors: one weak format must not hide behind the average.
-FORMAT_FLOORS: dict[str, float] = {"txt": 0.75, "md": 0.85, "html": 0.7, "docx": 0.75, "pdf": 0.25}
+FORMAT_FLOORS: dict[str, float] = {
+    "txt": 0.80,  # 0.882
+    "md": 0.88,  # 0.944
+    "html": 0.75,  # 0.875
+    "docx": 0.90,  # 1.000
+    "pdf": 0.30,  # 0.375: PDF lines are not re-joined into sentences (see the held-out report)
+}
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from answer_corpus import all_fixture_chunks
 
 from assistant.lexical import LexicalIndex
 from assistant.tokens import content_terms, numbers, stem, tokenize
-from answer_corpus import all_fixture_chunks
 
 
 def test_tokenize_keeps_numbers_and_legal_references() -> None:

@@ -197,7 +197,8 @@ def test_upload_pdf_then_ask(page, tmp_path: Path) -> None:  # type: ignore[no-u
     pdf = make_pdf(
         tmp_path / "bond-rules.pdf",
         [
-            "# Bond Rules\n## Section 4 Release\nA first portion of the bond, 60 percent, is released after backfilling.",
+            "# Bond Rules\n## Section 4 Release\n"
+            "A first portion of the bond, 60 percent, is released after backfilling.",
             "## Section 5 Final release\nThe remaining bond is released after the revegetation period ends.",
         ],
     )

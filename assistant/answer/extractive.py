@@ -74,7 +74,7 @@ _JURISDICTION_NAMES = {
 
 
 def _jurisdiction_named(name: str, passages: list[Passage]) -> bool:
-    """"China's law" is covered by a passage of jurisdiction CN even if the text never says China."""
+    """ "China's law" is covered by a passage of jurisdiction CN even if the text never says China."""
     return any(name in _JURISDICTION_NAMES.get(p.chunk.jurisdiction.upper(), ()) for p in passages)
 
 
@@ -155,7 +155,8 @@ class ExtractiveEngine:
             ctx = context[c.passage_index]
             # a term in the passage's title or clause heading counts half: it places the sentence, not the fact
             lex = sum(
-                w if covered(t, toks, prefixes, c.span.text) else (0.5 * w if t in ctx else 0.0) for t, w in weights.items()
+                w if covered(t, toks, prefixes, c.span.text) else (0.5 * w if t in ctx else 0.0)
+                for t, w in weights.items()
             )
             lex = lex / total_w if weights else 0.0
             p = passages[c.passage_index]

@@ -115,19 +115,30 @@ def clause_html(title: str, clause: str, pages: str, text: str) -> str:
     )
 
 
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_ITALIC = re.compile(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*(?![*\w])")
+
+
+def _inline(raw: str) -> str:
+    """Escape, then allow only bold and italic emphasis back in."""
+    return _ITALIC.sub(r"<i>\1</i>", _BOLD.sub(r"<b>\1</b>", esc(raw)))
+
+
 def markdown_as_html(md: str) -> str:
-    """Show Markdown we generated (drafts, reports) safely: headings and lists, everything else escaped."""
+    """Show Markdown we generated (drafts, reports) safely: headings, lists, quotes and emphasis only.
+
+    Links and images are left as escaped text, so nothing here can load or point anywhere.
+    """
     lines = []
     for raw in md.splitlines():
-        line = esc(raw)
-        if raw.startswith("### "):
-            lines.append(f"<h4>{esc(raw[4:])}</h4>")
-        elif raw.startswith("## "):
-            lines.append(f"<h3>{esc(raw[3:])}</h3>")
-        elif raw.startswith("# "):
-            lines.append(f"<h2>{esc(raw[2:])}</h2>")
-        elif raw.startswith(("- ", "* ")):
-            lines.append(f"<li>{esc(raw[2:])}</li>")
-        elif raw.strip():
-            lines.append(f"<p>{line}</p>")
+        stripped = raw.strip()
+        if stripped.startswith("#"):
+            level = min(len(stripped) - len(stripped.lstrip("#")), 4)
+            lines.append(f"<h{level + 1}>{_inline(stripped.lstrip('#').strip())}</h{level + 1}>")
+        elif stripped.startswith(("- ", "* ")):
+            lines.append(f"<li>{_inline(stripped[2:])}</li>")
+        elif stripped.startswith(">"):
+            lines.append(f"<blockquote>{_inline(stripped.lstrip('> '))}</blockquote>")
+        elif stripped:
+            lines.append(f"<p>{_inline(stripped)}</p>")
     return '<div class="msra-doc">' + "\n".join(lines) + "</div>"

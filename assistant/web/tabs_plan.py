@@ -94,8 +94,8 @@ class PlanHandlers:
                 (i.plan_quote or "")[:240],
                 (i.plan_heading or "") + (f" (p. {i.plan_page})" if i.plan_page else ""),
                 (
-                    f"{i.requirement_citation.title} — {i.requirement_citation.clause}, p. {i.requirement_citation.page}"
-                    if i.requirement_citation
+                    f"{c.title} — {c.clause}, p. {c.page}"
+                    if (c := i.requirement_citation)
                     else ""
                 ),
             ]
