@@ -116,7 +116,8 @@ class Assistant:
                 from assistant.llm import build_chat_model
 
                 model = self._chat_model or build_chat_model(self.settings)
-                self._llm_engine = LLMEngine(model, self.settings)
+                # A down or broken LLM server must not leave users without an answer.
+                self._llm_engine = LLMEngine(model, self.settings, fallback=self._engine("extractive"))
             return self._llm_engine
         raise ConfigError(f"unknown engine {name!r}: use 'extractive' or 'llm'")
 

@@ -210,8 +210,17 @@ def infer_language(text: str) -> str:
     return "zh" if cjk >= len(letters) / 3 else "en"
 
 
+_TITLE_LINES = 4  # the opening lines that may hold the title
+_TITLE_WORD = re.compile(
+    r"\b(act|law|regulations?|rules?|code|standards?|guidelines?|guidance|policy|directive|ordinance|decree|"
+    r"statute|plan|manual|handbook|framework|strategy)\b|(法|条例|规定|办法|标准|指南|规范)(（.*）|\(.*\))?$",
+    re.IGNORECASE,
+)
+
+
 def infer_title(loaded: LoadedDocument, path: Path) -> str:
-    """The file's own title, else its first Markdown heading, else its first short line, else the stem."""
+    """The file's own title, else its first Markdown heading, else the first of its opening lines that names
+    a kind of document (Act, Regulation, Standard …), else its first short line, else the file stem."""
     if loaded.title and loaded.title.strip():
         return loaded.title.strip()
     head, _ = _text_sample(loaded, head=4000)
@@ -219,11 +228,18 @@ def infer_title(loaded: LoadedDocument, path: Path) -> str:
         heading = _first_heading(loaded)
         if heading:
             return heading
+    candidates = []
     for line in head.splitlines():
         line = line.strip().lstrip("#").strip()
         if line and not line.startswith("<!--") and len(line) <= 200 and _LETTER.search(line):
-            return line
-    return Path(path).name.split(".")[0]
+            candidates.append(line)
+        if len(candidates) == _TITLE_LINES:
+            break
+    if not candidates:
+        return Path(path).name.split(".")[0]
+    # "PROVINCE OF NORDVALE" above "MINE REHABILITATION REGULATION 2019": a banner is not the title.
+    named = [c for c in candidates if _TITLE_WORD.search(c) and len(c) <= 120 and not c.rstrip().endswith(".")]
+    return named[0] if named else candidates[0]
 
 
 def _first_heading(loaded: LoadedDocument) -> str | None:

@@ -77,6 +77,8 @@ class _Builder:
         self.order: list[str] = []  # plain-line groups, shallowest first
         self.last_written: Node | None = None
         self.last_article = 0  # number of the last 第X条 seen
+        # (number of the last plain "Article N", whether a chapter or part has opened since)
+        self.last_en_article: tuple[int, bool] | None = None
 
     # ---- ranks ----------------------------------------------------------------------------
     def _ensure_group(self, group: str) -> None:
@@ -154,6 +156,10 @@ class _Builder:
         entered = self._enter(self.stack[-1], h.key, node)
         if h.kind == "cn_article" and h.value is not None:
             self.last_article = h.value
+        if h.kind == "article" and h.value is not None:
+            self.last_en_article = (h.value, False)
+        elif h.group in LEGAL_GROUPS[:3] and self.last_en_article is not None:
+            self.last_en_article = (self.last_en_article[0], True)
         if h.enums:
             self.enums(h.enums, h.content, page)
         elif h.content:
@@ -178,6 +184,19 @@ class _Builder:
             node = Node(label, "enum", style=style, value=value, designation=f"({tok})")
             self._enter(self.stack[-1], f"enum:{style}:{value}", node)
         self.write(self.stack[-1], page, line)
+
+    def article_in_order(self, h: Heading, set_apart: bool) -> bool:
+        """Is a plain "Article N" line plausibly the next article? Numbers run upwards within a chapter;
+        a number at or below the current one, or far ahead of it, is usually a cross-reference that
+        happened to start a line, and is taken as a heading only when it stands alone, set apart."""
+        if h.value is None or self.last_en_article is None:
+            return True
+        last, restarted = self.last_en_article
+        if h.value > last:
+            return restarted or set_apart or h.value <= last + 10
+        if restarted and h.value == 1:
+            return True  # numbering that starts again in each chapter
+        return set_apart and not h.content and h.value != last
 
     def in_cn_article(self) -> bool:
         return any(n.kind == "cn_article" for n in self.stack)
@@ -220,6 +239,14 @@ def _continues_sentence(previous: str) -> bool:
     return len(previous) >= 50 and (previous[-1].islower() or previous[-1] in ",(") and not classify_line(previous)
 
 
+def _starts_paragraph(lines: list[tuple[int, str]], i: int) -> bool:
+    """Is line ``i`` set apart: after a blank line, a heading, or a line that ended a sentence?"""
+    if i == 0 or not lines[i - 1][1].strip():
+        return True
+    previous = lines[i - 1][1].strip()
+    return previous[-1] in ".:;!?。；：" or classify_line(previous) is not None or len(previous) < 40
+
+
 def build_tree(doc: LoadedDocument) -> Node:
     """The clause tree of a document (root node with an empty label)."""
     lines = [(p.number, line) for p in doc.pages for line in p.text.split("\n")]
@@ -258,8 +285,11 @@ def build_tree(doc: LoadedDocument) -> Node:
                 h = None  # a run of numbered lines is a list (or a table of contents), not headings
         if h and h.tight and h.value != b.last_article + 1:
             h = None
-        if h and h.content and h.kind != "cn_article" and _continues_sentence(_next_nonblank(lines, i, -1)):
+        previous = _next_nonblank(lines, i, -1)
+        if h and (h.content or h.kind == "article") and h.kind != "cn_article" and _continues_sentence(previous):
             h = None  # "… as laid down in / Article 12 of …": a wrapped cross-reference, not a new article
+        if h and h.kind == "article" and not b.article_in_order(h, _starts_paragraph(lines, i)):
+            h = None  # "Article 8." opening a line inside Article 14 is a reference, not a heading
         if h and h.bare:
             j = _next_index(lines, i)
             title = title_line(lines[j][1], _next_nonblank(lines, j, 1)) if j is not None else None

@@ -348,3 +348,27 @@ def test_assistant_asks_with_the_llm_engine(tmp_home: Path, server: FakeLLMServe
     assert "Question: How large is the reclamation bond" in answer_req.prompt_text
     assert answer_req.prompt_text.count("(Demo Land Reclamation Law — ") == 3
     assert set(answer.timings_ms) >= {"rewrite", "retrieve", "answer", "total"}
+
+
+def test_assistant_falls_back_to_extractive_when_the_llm_is_down(tmp_home: Path) -> None:
+    from assistant.lexical import LexicalIndex
+    from assistant.service import Assistant
+    from indexing.embeddings import HashEmbedder
+    from indexing.store import MemoryStore
+
+    settings = _settings(tmp_home, f"http://127.0.0.1:{_free_port()}/v1", llm_timeout_s=3.0, top_k=3)
+    embedder, store, lexical = HashEmbedder(), MemoryStore(), LexicalIndex(tmp_home / "lexical")
+    chunks = _chunks()
+    store.upsert(chunks, embedder.embed_documents([c.text for c in chunks]))
+    lexical.rebuild(chunks)
+    assistant = Assistant(
+        settings,
+        embedder=embedder,
+        store=store,
+        records=None,  # type: ignore[arg-type]
+        lexical=lexical,
+    )
+    answer = assistant.ask("How large is the reclamation bond per hectare of disturbed land?", engine="llm")
+    assert answer.engine == "extractive" and not answer.refused
+    assert "5,000" in answer.answer and answer.citations
+    assert any(w.startswith("fallback:") for w in answer.warnings)

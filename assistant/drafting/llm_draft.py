@@ -58,8 +58,9 @@ def llm_item_text(
         placeholder="[to complete:",
         no_evidence=NO_EVIDENCE,
     )
-    reply = _chat_model(assistant).invoke(messages)
-    text = str(getattr(reply, "content", reply)).strip()
+    from assistant.llm import chat_text
+
+    text = chat_text(_chat_model(assistant), messages, assistant.settings).strip()
     warnings: list[str] = []
     local_to_chunk: dict[str, str] = {}
     try:

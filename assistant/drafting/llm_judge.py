@@ -15,8 +15,10 @@ def judge_item(assistant: Any, item: TemplateItem, plan_text: str) -> tuple[Verd
     from assistant.prompts import load_prompt
 
     prompt = load_prompt("check_item", assistant.settings.prompts_dir)
-    reply = _chat_model(assistant).invoke(prompt.render(requirement=item.requirement, plan_text=plan_text))
-    text = str(getattr(reply, "content", reply)).strip()
+    from assistant.llm import chat_text
+
+    messages = prompt.render(requirement=item.requirement, plan_text=plan_text)
+    text = chat_text(_chat_model(assistant), messages, assistant.settings).strip()
     first, _, rest = text.partition("\n")
     word = first.strip().strip("*.: ").lower()
     if word in ("covered", "partial", "missing"):

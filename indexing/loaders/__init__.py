@@ -2,7 +2,8 @@
 
 ``load_file`` picks a loader by suffix, then checks the bytes really are that kind of file (a PNG
 renamed to .pdf is refused with "not a PDF (looks like PNG)" instead of a parser stack trace).
-Every page is normalised (:mod:`indexing.normalize`); PDF pages also lose running headers/footers.
+Every page is normalised (:mod:`indexing.normalize`); PDF pages also lose running headers/footers
+and have their wrapped lines joined into paragraphs (:mod:`indexing.reflow`).
 Loader modules import their parser libraries lazily, so importing this package stays cheap.
 
 Run untrusted files through :func:`indexing.worker.parse_in_worker`, which adds time/memory limits.
@@ -17,6 +18,7 @@ from typing import Protocol
 from assistant.errors import CorruptDocumentError, EmptyDocumentError, UnsupportedFileError
 from assistant.types import LoadedDocument
 from indexing.normalize import normalize_text, strip_repeated_lines
+from indexing.reflow import reflow_pages
 
 
 class ParseLimits(Protocol):
@@ -143,6 +145,8 @@ def finish(path: Path, doc: LoadedDocument, *, strip_running: bool) -> LoadedDoc
     pages = [replace(p, text=normalize_text(p.text)) for p in doc.pages]
     if strip_running and len(pages) > 1:
         pages = strip_repeated_lines(pages)
+    if strip_running:
+        pages = reflow_pages(pages)  # PDF lines are printed lines: join wrapped ones into paragraphs
     if not any(p.text.strip() for p in pages):
         raise EmptyDocumentError(path, "the file contains no text", "check that it is the document you meant")
     title = normalize_text(doc.title).strip() if doc.title else None

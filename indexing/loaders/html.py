@@ -1,7 +1,8 @@
 """HTML to Markdown-like text with BeautifulSoup.
 
 h1–h6 become '#' headings, list items '- ' / '1. ' lines (indented when nested), tables one line per
-row with cells joined by ' | ', other blocks paragraphs. Scripts, styles, navigation and forms are dropped.
+row with cells joined by ' | ', other blocks paragraphs. Scripts, styles, navigation and forms are
+dropped, and so are asides and footers outside the main content and feedback/share boxes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,15 @@ _BLOCKS = {
     "figcaption", "address", "dl", "dt", "dd", "details", "summary", "center", "body", "html", "hr",
 }  # fmt: skip
 _SPACE = re.compile(r"\s+")
+# Site furniture marked by class/id/role: "Was this page helpful?" boxes, share bars, cookie notices.
+_CHROME = re.compile(
+    r"(?<![a-z])(feedback|helpful|survey|rating|share|social|cookies?|newsletter|subscribe|breadcrumbs?|"
+    r"related|site-?footer|site-?header|contentinfo|sidebar|promo|advert)(?![a-z])",
+    re.IGNORECASE,
+)
+_CHROME_HEADING = re.compile(
+    r"^\s*(was this (page|information) (helpful|useful)|rate this page|share this page)\b", re.I
+)
 
 
 class _Writer:
@@ -104,6 +114,7 @@ def html_to_markdown(html: str | bytes) -> tuple[str, str | None]:
         h1 = soup.find("h1")
         title = h1.get_text(" ").strip() if h1 else ""
     title = _SPACE.sub(" ", title).strip()
+    _drop_chrome(soup)
     writer = _Writer()
     try:
         writer.walk(soup.body or soup)
@@ -116,6 +127,31 @@ def html_to_markdown(html: str | bytes) -> tuple[str, str | None]:
         return "\n\n".join(line for line in lines if line), title or None
     writer.flush()
     return _join_blocks(writer.blocks), title or None
+
+
+def _marked_as_chrome(tag: Any) -> bool:
+    marks = " ".join([*(tag.get("class") or []), str(tag.get("id") or ""), str(tag.get("role") or "")])
+    if marks.strip() and _CHROME.search(marks):
+        return True
+    heading = tag.find(list(_HEADINGS))
+    return heading is not None and bool(_CHROME_HEADING.match(heading.get_text(" ")))
+
+
+def _drop_chrome(soup: Any) -> None:
+    """Remove asides, footers and feedback boxes around the content: they are not part of the document.
+
+    With a <main> or <article>, every <aside>/<footer> outside it goes; anywhere, blocks whose
+    class/id/role or heading marks them as feedback, sharing or site furniture go.
+    """
+    content = soup.find(["main", "article"])
+    doomed = []
+    for tag in soup.find_all(["aside", "footer", "div", "section"]):
+        outside = content is not None and tag.name in ("aside", "footer") and not tag.find_parent(["main", "article"])
+        if outside or _marked_as_chrome(tag):
+            doomed.append(tag)
+    for tag in doomed:
+        if tag.parent is not None:  # not already gone with an ancestor
+            tag.decompose()
 
 
 def _join_blocks(blocks: list[str]) -> str:

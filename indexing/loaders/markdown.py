@@ -24,6 +24,32 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 _CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\u3400-\u4dbf\uff00-\uffef]")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n", re.DOTALL)
+# "**bold**" / "__bold__" spans on one line; the words stay, the markers would end up in quotes.
+_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_INLINE_CODE = re.compile(r"(`+)(.+?)\1")
+
+
+def strip_emphasis(text: str) -> str:
+    """Markdown text without strong-emphasis markers, except inside code fences and inline code."""
+    if "**" not in text and "__" not in text:
+        return text
+    out: list[str] = []
+    in_fence = False
+    for line in text.split("\n"):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        elif not in_fence and ("**" in line or "__" in line):
+            pieces = _INLINE_CODE.split(line) if "`" in line else [line]
+            if len(pieces) > 1:  # split() yields text, ticks, code, text, …: only text pieces change
+                line = "".join(
+                    _STRONG.sub(r"\2", p) if k % 3 == 0 else p + pieces[k + 1] + p if k % 3 == 1 else ""
+                    for k, p in enumerate(pieces)
+                )
+            else:
+                line = _STRONG.sub(r"\2", line)
+        out.append(line)
+    return "\n".join(out)
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -82,4 +108,5 @@ def load_markdown(path: Path, *, markdown: bool) -> LoadedDocument:
             extra["front_matter"] = front
             title = str(front["title"]) if front.get("title") else None
             language = str(front["lang"] if front.get("lang") else front.get("language") or "") or None
+        text = strip_emphasis(text)
     return LoadedDocument(pages=[Page(1, text)], title=title, language=language, markdown=markdown, extra=extra)
