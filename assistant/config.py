@@ -46,7 +46,9 @@ class Settings(BaseSettings):
 
     # Chunking
     chunk_size: int = Field(1200, ge=200, le=8000, description="Target chunk size in characters.")
-    chunk_overlap: int = Field(150, ge=0, le=2000, description="Overlap between pieces of a long clause, in characters.")
+    chunk_overlap: int = Field(
+        150, ge=0, le=2000, description="Overlap between pieces of a long clause, in characters."
+    )
     min_chunk_chars: int = Field(250, ge=0, le=4000, description="Clauses shorter than this merge with their siblings.")
 
     # Store

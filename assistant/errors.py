@@ -1,20 +1,20 @@
 """The one exception tree of msra. Every message names the bad value and what to do.
 
-    MsraError
-    ├── ConfigError            a setting or settings file is wrong
-    ├── IngestError            one file could not be ingested (carries the file name)
-    │   ├── UnsupportedFileError
-    │   ├── EmptyDocumentError      no text (empty file, or a PDF without a text layer)
-    │   ├── EncryptedDocumentError
-    │   ├── CorruptDocumentError
-    │   └── ParseLimitError         the parser ran out of time or memory
-    ├── StoreError             the index cannot be opened or written
-    │   ├── StoreInUseError        another process is writing to the embedded store
-    │   └── IndexMismatchError     the index was built with another model or chunking
-    ├── DocumentNotFoundError  no indexed document has that id
-    ├── LLMError               the LLM backend is unreachable, slow or returns garbage
-    ├── TemplateError          a prompt or section template is missing or malformed
-    └── EvaluationError        a gold set is malformed
+MsraError
+├── ConfigError            a setting or settings file is wrong
+├── IngestError            one file could not be ingested (carries the file name)
+│   ├── UnsupportedFileError
+│   ├── EmptyDocumentError      no text (empty file, or a PDF without a text layer)
+│   ├── EncryptedDocumentError
+│   ├── CorruptDocumentError
+│   └── ParseLimitError         the parser ran out of time or memory
+├── StoreError             the index cannot be opened or written
+│   ├── StoreInUseError        another process is writing to the embedded store
+│   └── IndexMismatchError     the index was built with another model or chunking
+├── DocumentNotFoundError  no indexed document has that id
+├── LLMError               the LLM backend is unreachable, slow or returns garbage
+├── TemplateError          a prompt or section template is missing or malformed
+└── EvaluationError        a gold set is malformed
 """
 
 from __future__ import annotations

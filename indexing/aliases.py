@@ -66,7 +66,7 @@ def _anchor_bases(node: Node, ctx: AliasContext) -> list[str]:
         return [f"Article {node.number}", f"Art. {node.number}"]
     if node.kind == "section":
         # "14(3)" is how plain-text regulations cite a subsection, like "1265(b)(20)" for a § section
-        return [f"Section {node.number}", f"Sec. {node.number}", node.number]
+        return [f"Section {node.number}", node.number]
     if node.kind == "provision":
         return [f"{node.label.split()[0].capitalize()} {node.number}"]
     return []

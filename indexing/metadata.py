@@ -239,7 +239,11 @@ def infer_title(loaded: LoadedDocument, path: Path) -> str:
         return Path(path).name.split(".")[0]
     # "PROVINCE OF NORDVALE" above "MINE REHABILITATION REGULATION 2019": a banner is not the title.
     named = [c for c in candidates if _TITLE_WORD.search(c) and len(c) <= 120 and not c.rstrip().endswith(".")]
-    return named[0] if named else candidates[0]
+    if not named or named[0] == candidates[0]:
+        return candidates[0]
+    # The banner names who made the document ("PROVINCE OF NORDVALE"): keep it, after the title.
+    banner = candidates[0]
+    return f"{named[0]} ({banner})" if len(banner.split()) <= 6 and banner[-1] not in ".:;," else named[0]
 
 
 def _first_heading(loaded: LoadedDocument) -> str | None:

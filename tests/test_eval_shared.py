@@ -20,21 +20,21 @@ REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts" / "eval-shared"
 
 # Measured on the dev set (69 cases; hybrid retrieval, extractive engine, bundled all-MiniLM-L6-v2) on
-# 2026-11-23: fact_accuracy 0.71-0.72, right_doc_rate 1.0, right_clause_rate 0.94-0.96, refusal_recall
-# 0.64-0.91, false_refusal_rate 0.17-0.19, doc_recall@5 1.0, clause_recall@10 0.95, citation_validity 1.0,
-# citation_correctness 0.95-0.96 (the engine changed between runs). Floors sit a little below, never below a
-# sane minimum; raise them as the engine improves.
+# 2026-11-23 17:50: fact_accuracy 0.948, right_doc_rate 1.0, right_clause_rate 0.983, refusal_recall 0.909,
+# false_refusal_rate 0.0, doc_recall@5 1.0, clause_recall@5 0.966, citation_validity 1.0, citation_correctness
+# 0.963 (an hour earlier, before engine changes: fact_accuracy 0.72). Floors sit below the latest figures with
+# room for small engine changes, never below a sane minimum; raise them as the engine improves.
 FLOORS = {
-    "fact_accuracy": 0.65,
+    "fact_accuracy": 0.85,
     "right_doc_rate": 0.95,
-    "right_clause_rate": 0.85,
-    "refusal_recall": 0.6,
+    "right_clause_rate": 0.9,
+    "refusal_recall": 0.8,
     "doc_recall@5": 0.95,
-    "clause_recall@10": 0.85,
+    "clause_recall@5": 0.9,
     "citation_validity": 1.0,
-    "citation_correctness": 0.85,
+    "citation_correctness": 0.9,
 }
-CEILINGS = {"false_refusal_rate": 0.25}
+CEILINGS = {"false_refusal_rate": 0.1}
 
 
 @pytest.mark.slow

@@ -76,7 +76,7 @@ Runoff must pass through a sediment basin.
 def test_text_subsection_aliases() -> None:
     by = _clauses(REGULATION)
     sec14 = next(c for p, c in by.items() if "Section 14" in p)
-    for alias in ("Section 14(2)", "14(2)", "Sec. 14(2)", "14(2)(a)", "Section 14(2)(b)"):
+    for alias in ("Section 14(2)", "14(2)", "14(2)(a)", "Section 14(2)(b)"):
         assert alias in sec14.aliases
     assert "900 woody stems" in sec14.text
     sec15 = next(c for p, c in by.items() if "Section 15" in p)

@@ -18,7 +18,8 @@ def test_title_prefers_the_named_line_over_a_banner(tmp_path: Path) -> None:
         "Rule 1 Citation\nThese Rules may be cited as the Quarry Restoration Rules 2027.\n",
         encoding="utf-8",
     )
-    assert infer_title(load_file(path, Settings()), path) == "QUARRY RESTORATION RULES 2027"
+    # The title line leads; the banner above it (who made the rules) is kept after it.
+    assert infer_title(load_file(path, Settings()), path) == "QUARRY RESTORATION RULES 2027 (STATE OF WESTMARCH)"
 
 
 def test_title_falls_back_to_the_first_line(tmp_path: Path) -> None:
