@@ -153,6 +153,30 @@ class Citation(BaseModel):
     kind: str | None = None
     jurisdiction: str | None = None
 
+    @classmethod
+    def from_chunk(cls, marker: str, chunk: Chunk, quote: str, start: int | None = None) -> Citation:
+        """Citation of ``quote`` (found at ``start`` in the chunk text, or searched for) in ``chunk``.
+
+        The page is the one the quote starts on: loaders mark page breaks inside a chunk with form feeds.
+        """
+        if start is None:
+            found = chunk.text.find(quote)
+            start = max(found, 0)
+        page = chunk.page_start + chunk.text.count("\f", 0, start)
+        return cls(
+            marker=marker,
+            doc_id=chunk.doc_id,
+            title=chunk.title or chunk.doc_id,
+            source=chunk.source,
+            page=min(page, chunk.page_end) if chunk.page_end >= chunk.page_start else page,
+            page_end=chunk.page_end,
+            clause=chunk.clause,
+            chunk_id=chunk.chunk_id,
+            quote=quote,
+            kind=chunk.kind,
+            jurisdiction=chunk.jurisdiction,
+        )
+
 
 class Answer(BaseModel):
     """The outcome of a question: a cited answer, or the fixed refusal."""

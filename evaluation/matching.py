@@ -9,6 +9,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
+from indexing.cn_numerals import cn_to_int, roman_to_int
+
 _WS = re.compile(r"\s+")
 _MARKER = re.compile(r"\[(\d+(?:\s*[,，]\s*\d+)*)\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -58,22 +60,6 @@ _STOP = frozenset(
         "if",
     ]
 )
-
-_CN_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 
 
 def normalise(text: str) -> str:
@@ -128,48 +114,11 @@ def facts_hit(answer: str, groups: Sequence[Sequence[str]]) -> list[bool]:
 # ---- clause labels -----------------------------------------------------------------------------
 
 
-def cn_to_int(text: str) -> int | None:
-    """Chinese numeral (一 … 九千九百九十九, also 十五, 二十, 一百零三) or ASCII digits -> int."""
-    text = text.strip()
-    if text.isdigit():
-        return int(text)
-    if not text or any(ch not in _CN_DIGITS and ch not in _CN_UNITS for ch in text):
-        return None
-    total, digit = 0, None
-    for ch in text:
-        if ch in _CN_DIGITS:
-            digit = _CN_DIGITS[ch]
-        else:
-            total += (1 if digit is None else digit) * _CN_UNITS[ch]
-            digit = None
-    return total + (digit or 0)
-
-
-def _external_cn_to_int() -> object | None:
-    # indexing.cn_numerals is written by the indexing helper; use it when present so both sides agree.
-    try:
-        from indexing import cn_numerals  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    for name in ("cn_to_int", "chinese_to_int", "parse_cn_number", "to_int"):
-        fn = getattr(cn_numerals, name, None)
-        if callable(fn):
-            return fn
-    return None
-
-
 def _cn(text: str) -> int | None:
-    value = cn_to_int(text)
-    if value is not None:
-        return value
-    fn = _external_cn_to_int()
-    if fn is None:
-        return None
     try:
-        out = fn(text)  # type: ignore[operator]
-    except (ValueError, KeyError, TypeError):
+        return cn_to_int(text)
+    except ValueError:
         return None
-    return out if isinstance(out, int) else None
 
 
 _CN_ARTICLE = re.compile(r"第([零〇一二两三四五六七八九十百千\d]+)条")
@@ -177,15 +126,13 @@ _CN_CHAPTER = re.compile(r"第([零〇一二两三四五六七八九十百千\d]
 _EN_ARTICLE = re.compile(r"\b(?:article|art\.?)\s*(\d+)\b")
 _EN_CHAPTER = re.compile(r"\bchapter\s+(\d+|[ivxlc]+)\b")
 _SECTION = re.compile(r"(?:§+|\bsec(?:tion|\.)?|\b30 u\.?s\.?c\.?)\s*(\d+[a-z]?)((?:\([0-9a-z]+\))*)")
-_ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
 
 
 def _roman(s: str) -> int:
-    total = 0
-    for a, b in zip(s, [*s[1:], ""], strict=True):
-        v = _ROMAN[a]
-        total += -v if b and _ROMAN[b] > v else v
-    return total
+    try:
+        return roman_to_int(s)
+    except ValueError:
+        return 0
 
 
 def canonical_labels(text: str) -> set[str]:

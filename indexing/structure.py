@@ -312,11 +312,17 @@ def build_tree(doc: LoadedDocument) -> Node:
 
 
 def _fold(node: Node, fold_chars: int) -> None:
-    """Keep short enumerated sub-paragraphs inside the clause above them (paragraph, article, §)."""
+    """Keep short enumerated sub-paragraphs inside the clause above them (paragraph, article, §).
+
+    A plain-text "Section 14" whose subsections carry items of their own ("(3)" with "(a)"–"(c)") keeps
+    its subsections apart: "14(3)" is cited on its own, and folding would bury it among the others.
+    """
+    nested = node.kind == "section" and any(c.children for c in node.children.values())
     for child in node.children.values():
         _fold(child, fold_chars)
     if (
-        node.kind != "root"
+        not nested
+        and node.kind != "root"
         and node.children
         and all(c.kind == "enum" for c in node.children.values())
         and node.chars() <= fold_chars

@@ -157,8 +157,6 @@ def test_dev_shared_facts_and_clauses_are_in_the_documents(shared_dir: Path) -> 
     assert not problems, "\n".join(problems)
 
 
-def test_bundled_gold_is_valid_when_present() -> None:
-    if not BUNDLED_GOLD.is_file():
-        pytest.skip("evaluation/gold/bundled.jsonl is not written yet (another helper's file)")
+def test_bundled_gold_is_valid() -> None:
     cases = load_gold(BUNDLED_GOLD)
     assert any(not c.answerable for c in cases)

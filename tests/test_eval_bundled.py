@@ -24,10 +24,6 @@ def test_bundled_gold_gate(real_embedder, tmp_path: Path) -> None:
     from assistant.service import Assistant
 
     settings = load_settings(tmp_path / "home")
-    if not (settings.corpus_dir / "notes").is_dir():
-        pytest.skip("corpus/notes is missing: the bundled corpus has not been written yet")
-    if not BUNDLED_GOLD.is_file():
-        pytest.skip("evaluation/gold/bundled.jsonl is missing: the bundled gold set has not been written yet")
     assistant = Assistant.from_settings(settings, embedder=real_embedder)
     files, manifest = bundled_files(settings.corpus_dir)
     report = assistant.ingest(files, manifest=manifest)

@@ -124,3 +124,49 @@ def test_fixture_gold_with_the_real_model(real_embedder, tmp_path: Path) -> None
         if not ok:
             misses.append((g["q"], ans.answer[:200]))
     assert len(misses) <= 1, misses
+
+
+# ---- answerability around the question's focus ----------------------------------------------
+_FOCUS_TEXT = (
+    "Harlow Creek is a former lignite field in the east of Tarnland with a long history of strip mining. "
+    "The Harlow Creek trust reshaped the spoil piles and sowed a native grass mix on the benches. "
+    "By the end of the programme the trust had returned 310 hectares of spoil to pasture."
+)
+
+
+def _focus_answer(hash_settings, q: str):
+    from assistant.types import Chunk, Passage
+
+    chunk = Chunk("h1", "harlow-case", _FOCUS_TEXT, "Harlow Creek", 1, 1, 0, title="Harlow Creek case")
+    return ExtractiveEngine(HashEmbedder(), hash_settings).answer(q, [Passage(chunk, 1.0, rank=1)])
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "How many tonnes of lignite did Harlow Creek produce in 1985?",  # year absent
+        "How much did the reshaping of the Harlow Creek spoil piles cost?",  # cost absent
+        "Which tree species did the Harlow Creek trust plant?",  # asked-for attribute absent
+        "What fee does the trust charge per tonne of gravel?",  # measured object absent
+        "What is the capital of Tarnlandia?",  # a name that only shares a prefix
+    ],
+)
+def test_refuses_when_the_focus_is_not_in_the_chosen_sentences(hash_settings, q: str) -> None:
+    assert _focus_answer(hash_settings, q).refused
+
+
+def test_answers_when_the_focus_is_covered(hash_settings) -> None:
+    ans = _focus_answer(hash_settings, "How many hectares of spoil did the Harlow Creek trust return to pasture?")
+    assert not ans.refused and "310 hectares" in ans.answer
+
+
+def test_question_focus_extraction() -> None:
+    from assistant.answer.focus import focus_missing, question_focus
+
+    f = question_focus("Which plant species were sown on the benches?")
+    assert {"plant", "specy"} <= set(f.targets) and not f.wants_number
+    f = question_focus("How many hectares were restored in 2004?")
+    assert f.wants_number and f.years == ["2004"] and f.targets == ["hectar"]
+    assert question_focus("What kind of cover must be established?").targets == []
+    assert focus_missing(f, "In 2004 the trust restored 40 hectares.", "") == []
+    assert "number" in focus_missing(f, "In 2004 the trust restored hectares of land.", "")

@@ -75,9 +75,11 @@ Runoff must pass through a sediment basin.
 
 def test_text_subsection_aliases() -> None:
     by = _clauses(REGULATION)
-    sec14 = next(c for p, c in by.items() if "Section 14" in p)
+    # (2) has items of its own, so it is a clause of its own, cited as "14(2)"; (a)/(b) stay inside it.
+    sub = by["Section 14 Revegetation › (2)"]
     for alias in ("Section 14(2)", "14(2)", "14(2)(a)", "Section 14(2)(b)"):
-        assert alias in sec14.aliases
-    assert "900 woody stems" in sec14.text
+        assert alias in sub.aliases
+    assert "45 per cent" in sub.text and "900 woody stems" in sub.text
+    assert "Section 14(1)" in by["Section 14 Revegetation › (1)"].aliases
     sec15 = next(c for p, c in by.items() if "Section 15" in p)
     assert "14(2)" not in sec15.aliases

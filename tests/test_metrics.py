@@ -10,7 +10,6 @@ from evaluation.matching import (
     canonical_labels,
     cited_sentences,
     clause_matches,
-    cn_to_int,
     contains_phrase,
     facts_hit,
     in_text,
@@ -64,11 +63,6 @@ def test_facts_hit_groups_and_alternatives() -> None:
 
 
 # ---- clause labels -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("cn", "n"), [("四十六", 46), ("八十", 80), ("十五", 15), ("一百零三", 103), ("3", 3)])
-def test_cn_to_int(cn: str, n: int) -> None:
-    assert cn_to_int(cn) == n
 
 
 def test_canonical_labels() -> None:

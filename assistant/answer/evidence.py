@@ -51,7 +51,9 @@ class Evidence:
         if self.ref_missing:  # the question names a clause no indexed document has
             s -= 0.4
         s -= 0.6 * (1.0 - self.names_ok)
-        if self.has_terms and self.coverage < 0.34:  # most of what was asked about is nowhere in the passages
+        if (
+            self.has_terms and self.coverage < 0.34 and self.ref_hit < 0.8
+        ):  # most of what was asked about is nowhere in the passages
             s -= 0.3
         if self.ref_hit >= 0.8:
             s += 0.5 if not self.has_terms else 0.25 * self.coverage

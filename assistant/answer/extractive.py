@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant.answer.evidence import THRESHOLD, Evidence, coverage, covered, idf_weights, question_terms
+from assistant.answer.focus import focus_missing, question_focus
 from assistant.citations import finalize_answer
 from assistant.references import chunk_keys, match_strength, parse_refs
 from assistant.retrieval import document_name_words, named_documents
@@ -52,6 +53,7 @@ _HAS_NUMBER = re.compile(
 _ZH_ANAPHORA = re.compile(r"^(?:那么?|还有|以及|另外)|[它其这那]|呢[？?]?$")
 MIN_SENTENCE_CHARS = {"en": 25, "zh": 8}
 CACHE_SIZE = 20_000
+EMBED_POOL = 24  # candidate sentences embedded per answer (the rest are ranked out lexically)
 
 
 @dataclass
@@ -141,15 +143,12 @@ class ExtractiveEngine:
         if not candidates:
             self.last_evidence = {"score": -1.0}
             return REFUSAL
-        q_vec = self._embed([question])[0]
-        vecs = self._embed([c.span.text for c in candidates])
-        cos = vecs @ q_vec
         weights = self._term_weights(terms, nums, names, candidates)
         total_w = sum(weights.values()) or 1.0
         best_rank = min(p.rank or i + 1 for i, p in enumerate(passages))
         wants_number = bool(_QUANTITY.search(question))
         context = [set(tokenize(f"{p.chunk.title} {p.chunk.clause}")) for p in passages]
-        for c, cs in zip(candidates, cos, strict=True):
+        for c in candidates:
             toks = set(tokenize(c.span.text))
             prefixes = {t[:5] for t in toks if len(t) >= 5}
             ctx = context[c.passage_index]
@@ -161,20 +160,37 @@ class ExtractiveEngine:
             lex = lex / total_w if weights else 0.0
             p = passages[c.passage_index]
             rank = (p.rank or c.passage_index + 1) - best_rank + 1
-            c.cos = float(cs)
-            c.score = 0.5 * c.cos + 0.45 * lex + 0.1 / math.sqrt(rank)
+            c.score = 0.45 * lex + 0.1 / math.sqrt(rank)
             if wants_number and _HAS_NUMBER.search(c.span.text):
                 c.score += 0.1
             strength = ref_strength[c.passage_index]
             if strength:
                 # the named clause itself: its opening sentences state what it requires
                 c.score += 0.35 * strength + (0.1 if c.order == 0 else 0.0)
-        evidence = self._evidence(question, terms, nums, names, passages, focus, candidates, ref_strength, refs)
+        # embedding is most of the cost of an answer: only the lexically best sentences are embedded
+        pool = sorted(candidates, key=lambda c: (-c.score, c.passage_index, c.order))[:EMBED_POOL]
+        q_vec = self._embed([question])[0]
+        cos = self._embed([c.span.text for c in pool]) @ q_vec
+        for c, cs in zip(pool, cos, strict=True):
+            c.cos = float(cs)
+            c.score += 0.5 * c.cos
+        evidence = self._evidence(question, terms, nums, names, passages, focus, pool, ref_strength, refs)
         self.last_evidence = evidence.as_dict()
         if evidence.score() < THRESHOLD + self.settings.refusal_threshold:
             return REFUSAL
-        chosen = self._select(candidates)
-        return self._render(chosen, candidates, passages)
+        chosen = self._select(pool)
+        rendered = self._render(chosen, candidates, passages)
+        focus = question_focus(question, document_name_words(question, docs))
+        focus.names = [n for n in focus.names if not _jurisdiction_named(n, passages)]
+        used = sorted({c.passage_index for c in chosen})
+        context = "\n".join(
+            f"{passages[i].chunk.title} {passages[i].chunk.clause} {passages[i].chunk.text}" for i in used
+        )
+        missing = focus_missing(focus, re.sub(r"\[\d+\]", " ", rendered), context)
+        self.last_evidence["focus_missing"] = float(len(missing))
+        if missing and not self.settings.refusal_threshold < -0.5:
+            return REFUSAL
+        return rendered
 
     @staticmethod
     def _focus(passages: list[Passage], ref_strength: list[float], named: set[str]) -> list[int]:

@@ -101,19 +101,7 @@ def _citation(finder: EvidenceFinder, item: TemplateItem, site: SiteProfile) -> 
         return None
     e = found[0]
     c = e.passage.chunk
-    return Citation(
-        marker="[1]",
-        doc_id=c.doc_id,
-        title=c.title or c.doc_id,
-        source=c.source,
-        page=c.page_start,
-        page_end=c.page_end,
-        clause=c.clause,
-        chunk_id=c.chunk_id,
-        quote=e.sentence,
-        kind=c.kind,
-        jurisdiction=c.jurisdiction,
-    )
+    return Citation.from_chunk("[1]", c, e.sentence)
 
 
 def check_plan(

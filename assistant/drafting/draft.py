@@ -95,19 +95,7 @@ class References:
     def cite(self, passage: Passage, quote: str) -> str:
         c = passage.chunk
         if c.chunk_id not in self._by_chunk:
-            self._by_chunk[c.chunk_id] = Citation(
-                marker=f"[{len(self._by_chunk) + 1}]",
-                doc_id=c.doc_id,
-                title=c.title or c.doc_id,
-                source=c.source,
-                page=c.page_start,
-                page_end=c.page_end,
-                clause=c.clause,
-                chunk_id=c.chunk_id,
-                quote=quote,
-                kind=c.kind,
-                jurisdiction=c.jurisdiction,
-            )
+            self._by_chunk[c.chunk_id] = Citation.from_chunk(f"[{len(self._by_chunk) + 1}]", c, quote)
         return self._by_chunk[c.chunk_id].marker
 
     def all(self) -> list[Citation]:

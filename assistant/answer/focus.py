@@ -1,0 +1,323 @@
+"""Answerability around a question's focus: what exactly is asked for must be in the chosen sentences.
+
+Topic words ("Xuzhou", "coal", "mines") are often in the evidence when the asked-for fact is not
+("how many tonnes … in 1990"). The focus of an English question is
+
+* the interrogative's target: the noun phrase after "how many", "which", "what" ("which plant species"
+  -> plant, species; "what is the capital of" -> capital), or a quantity verb after "how much" ("cost");
+* its years and numbers (clause references set aside), and its proper names (exact match, not a prefix:
+  "Australasia" does not cover "Australia");
+* for quantity questions ("how many", "how much", "what percentage", 多少, 几) a number.
+
+:func:`focus_missing` lists what the selected answer sentences (with their passages' headings for names
+and numbers) fail to cover; the engine refuses when anything is missing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.references import strip_refs
+from assistant.tokens import has_cjk, named_terms, numbers, stem, tokenize
+
+_AUX = frozenset(
+    [
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "do",
+        "does",
+        "did",
+        "has",
+        "have",
+        "had",
+        "can",
+        "could",
+        "should",
+        "must",
+        "may",
+        "might",
+        "will",
+        "would",
+        "shall",
+    ]
+)
+_STOP_AFTER = _AUX | frozenset(
+    [
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "to",
+        "by",
+        "from",
+        "with",
+        "under",
+        "about",
+        "per",
+        "that",
+        "which",
+        "who",
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+    ]
+)
+# head nouns that only shape the question ("what kind of …", "which steps …"): the answer need not repeat them
+_GENERIC_TARGETS = frozenset(
+    [
+        "kind",
+        "kinds",
+        "type",
+        "types",
+        "sort",
+        "sorts",
+        "role",
+        "roles",
+        "approach",
+        "approaches",
+        "way",
+        "ways",
+        "purpose",
+        "purposes",
+        "step",
+        "steps",
+        "measure",
+        "measures",
+        "thing",
+        "things",
+        "rule",
+        "rules",
+        "requirement",
+        "requirements",
+        "obligation",
+        "obligations",
+        "principle",
+        "principles",
+        "standard",
+        "standards",
+        "factor",
+        "factors",
+        "information",
+        "aspect",
+        "aspects",
+        "element",
+        "elements",
+        "criterion",
+        "criteria",
+        "condition",
+        "conditions",
+        "duty",
+        "duties",
+        "responsibility",
+        "responsibilities",
+        "task",
+        "tasks",
+        "provision",
+        "provisions",
+        "action",
+        "actions",
+        "method",
+        "methods",
+        "part",
+        "parts",
+        "section",
+        "sections",
+        "article",
+        "articles",
+        "clause",
+        "clauses",
+        "chapter",
+        "chapters",
+        "document",
+        "documents",
+        "law",
+        "laws",
+        "act",
+        "regulation",
+        "regulations",
+        "matter",
+        "matters",
+        "issue",
+        "issues",
+        "thing",
+        "activities",
+        "activity",
+        "practice",
+        "practices",
+        "point",
+        "points",
+        "goal",
+        "goals",
+        "aim",
+        "aims",
+        "objective",
+        "objectives",
+        "outcome",
+        "outcomes",
+        "result",
+        "results",
+        "problem",
+        "problems",
+        "effect",
+        "effects",
+        "reason",
+        "reasons",
+        "happens",
+        "happen",
+        "say",
+        "says",
+        "said",
+        "mean",
+        "means",
+        "require",
+        "requires",
+        "required",
+        "need",
+        "needs",
+        "apply",
+        "applies",
+        "cover",
+        "covers",
+        "does",
+        "do",
+        "did",
+        "is",
+        "are",
+        "was",
+        "were",
+    ]
+)
+_QUANTITY_VERBS = frozenset(
+    ["cost", "costs", "weigh", "weighs", "pay", "pays", "paid", "spend", "spent", "earn", "earned", "raise", "raised"]
+)
+_NUMBER_Q = re.compile(r"\bhow (?:many|much)\b|\bwhat (?:percentage|proportion|share|fraction)\b|多少|几", re.I)
+_HAS_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
+    r"thousand|million|billion|half|quarter)\b|[一二两三四五六七八九十百千万亿]",
+    re.I,
+)
+_WHEN_PAST = re.compile(r"^\s*when (?:was|were|did)\b", re.I)
+_ORDINAL = re.compile(r"\b(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b", re.I)
+_PER = re.compile(r"\bper\s+(\w+)(?:\s+of\s+((?:\w+\s*){1,3}))?", re.I)
+_WH = re.compile(r"\b(how many|how much|which|what)\s+([^?.,;:]*)", re.I)
+_ANY_WH = re.compile(r"\b(?:how|what|which|when|who|whom|whose|why|where)\b", re.I)
+_TIME_TARGETS = frozenset(["date", "dates", "year", "years", "day", "days", "month", "months", "period", "deadline"])
+_WORD = re.compile(r"[A-Za-z][A-Za-z\-']*")
+
+
+@dataclass
+class Focus:
+    """What a question asks for (see the module docstring)."""
+
+    targets: list[str] = field(default_factory=list)  # stemmed tokens of the interrogative's target
+    years: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    wants_number: bool = False
+
+
+def _target_words(question: str) -> tuple[list[str], bool]:
+    """Words naming what is asked for, and whether the asked-for thing is a time (a date or year: a number)."""
+    out: list[str] = []
+    wants_time = False
+    first = _ANY_WH.search(question)
+    m = _WH.search(question)
+    if m and first and first.start() == m.start():  # "when …, and in which journal": the first question counts
+        wh = m.group(1).lower()
+        words = _WORD.findall(m.group(2))
+        if wh == "how much":
+            # "how much waste dump area": any measure answers it; "how much did it cost": the verb is the focus
+            out += [w for w in words if w.lower() in _QUANTITY_VERBS] if words and words[0].lower() in _AUX else []
+        else:
+            if wh == "what" and words and words[0].lower() in _AUX:
+                # "what is the capital of …": the noun after the article
+                rest = words[1:]
+                if rest and rest[0].lower() in {"the", "a", "an"}:
+                    rest = rest[1:]
+                words = [*rest[:1], "is"] if len(rest) > 1 and rest[1].lower() == "of" else []
+            taken: list[str] = []
+            for w in words:
+                if w.lower() in _STOP_AFTER or len(taken) >= (1 if wh == "how many" else 3):
+                    break
+                taken.append(w)
+            # "which species were …" names an object; in "what lies …" / "which factors determine …" the phrase
+            # is the subject of a verb we cannot tell from a noun: only a phrase closed by an auxiliary counts
+            nxt = words[len(taken)].lower() if len(words) > len(taken) else ""
+            if wh == "how many" or nxt in _AUX:
+                if any(w.lower() in _TIME_TARGETS for w in taken):
+                    wants_time = True
+                elif taken:
+                    out.append(taken[-1])  # the head noun: "which plant species" asks for species
+    # a rate ("per ton of uranium ore") names what is measured: the unit and its object
+    for m in _PER.finditer(question):
+        out.append(m.group(1))
+        for w in _WORD.findall(m.group(2) or ""):
+            if w.lower() in _STOP_AFTER:
+                break
+            out.append(w)
+    out += _ORDINAL.findall(question)
+    return out, wants_time
+
+
+def question_focus(question: str, doc_name_words: set[str] | None = None) -> Focus:
+    """The focus of ``question``: targets, years, names, and whether a number is wanted (English; Chinese: numbers)."""
+    plain = strip_refs(question)
+    skip = doc_name_words or set()
+    focus = Focus(wants_number=bool(_NUMBER_Q.search(plain) or _WHEN_PAST.search(plain)))
+    focus.years = sorted(n for n in numbers(plain) if re.fullmatch(r"(1[6-9]|20)\d\d", n))
+    if has_cjk(plain):
+        return focus
+    targets: list[str] = []
+    words, wants_time = _target_words(plain)
+    focus.wants_number = focus.wants_number or wants_time
+    for w in words:
+        lw = w.lower()
+        if lw in _GENERIC_TARGETS or lw in skip:
+            continue
+        targets += [t for t in tokenize(w) if t not in skip and stem(lw) not in skip]
+    focus.targets = list(dict.fromkeys(targets))
+    focus.names = [n for n in named_terms(plain) if n not in skip]
+    return focus
+
+
+def _word_covered(term: str, tokens: set[str]) -> bool:
+    """Exact stemmed token, or a longer inflection of it ("restor" ~ "restoration"); no other prefix sharing."""
+    if term in tokens:
+        return True
+    return len(term) >= 4 and any(t.startswith(term) and len(t) - len(term) <= 4 for t in tokens)
+
+
+def focus_missing(focus: Focus, answer_text: str, context_text: str) -> list[str]:
+    """Focus items ``answer_text`` (the chosen sentences) does not cover; ``context_text`` (their passages and
+    headings) also counts for names and years, which a clause may state once at its top."""
+    if has_cjk(answer_text) != has_cjk(" ".join([*focus.targets, *focus.names])) and (focus.targets or focus.names):
+        # answered across languages (an English question about a Chinese article): words cannot be compared
+        focus = Focus(years=focus.years, wants_number=focus.wants_number)
+    ans_tokens = set(tokenize(answer_text))
+    ctx_tokens = ans_tokens | set(tokenize(context_text))
+    missing = [f"target:{t}" for t in focus.targets if not _word_covered(t, ans_tokens)]
+    missing += [f"year:{y}" for y in focus.years if y not in ctx_tokens and y not in context_text]
+    missing += [f"name:{n}" for n in focus.names if not _name_covered(n, ctx_tokens)]
+    # the question's own years do not answer "how many"
+    rest = re.sub("|".join(map(re.escape, focus.years)), " ", answer_text) if focus.years else answer_text
+    if focus.wants_number and not _HAS_NUMBER.search(rest):
+        missing.append("number")
+    return missing
+
+
+def _name_covered(name: str, tokens: set[str]) -> bool:
+    """Names match as tokens or inflections ("australian"), never as a shared prefix of another word."""
+    forms = {name, *tokenize(name)}
+    if forms & tokens:
+        return True
+    # inflections either way ("australasian" ~ "australasia", "europ" ~ "european"); "australasia" is no "australia"
+    return any(
+        (t.startswith(name) or name.startswith(t)) and len(t) >= 4 and abs(len(t) - len(name)) <= 3 for t in tokens
+    )
