@@ -93,11 +93,7 @@ class PlanHandlers:
                 i.status,
                 (i.plan_quote or "")[:240],
                 (i.plan_heading or "") + (f" (p. {i.plan_page})" if i.plan_page else ""),
-                (
-                    f"{c.title} — {c.clause}, p. {c.page}"
-                    if (c := i.requirement_citation)
-                    else ""
-                ),
+                (f"{c.title} — {c.clause}, p. {c.page}" if (c := i.requirement_citation) else ""),
             ]
             for i in report.items
         ]
