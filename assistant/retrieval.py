@@ -98,15 +98,28 @@ def _name_variants(doc_id: str, title: str) -> list[set[str]]:
     return variants
 
 
+def _acronyms(query: str) -> set[str]:
+    found = re.findall(r"\b[A-Z]{3,}s?\b", query)
+    return {a.lower() for a in found} | {stem(a.lower()) for a in found}
+
+
 def named_documents(query: str, docs: dict[str, str]) -> list[str]:
     """Documents the question names by title or file name; of several versions, the year asked for or the newest."""
     q_tokens = set(tokenize(query))
+    # an acronym ("SMCRA") names one document; topic words in a file name ("land reclamation") only describe it
+    acronyms = _acronyms(query)
+    # an acronym several documents share ("SER" for a publisher's documents) names none of them in particular
+    sharing = [d for d, t in docs.items() if any(v & acronyms for v in _name_variants(d, t))]
+    if len(sharing) > 1:
+        acronyms = set()
     scores: dict[str, int] = {}
     for doc_id, title in docs.items():
         best = 0
         for words in _name_variants(doc_id, title):
             if words <= q_tokens and (len(words) >= 2 or len(next(iter(words))) >= 4):
                 best = max(best, len(words))
+            if best and words & acronyms:  # named already; its acronym outweighs topic words of other names
+                best = max(best, 100)
         zh_title = re.sub(r"^中华人民共和国", "", title or "")
         if has_cjk(zh_title) and len(zh_title) >= 3 and zh_title in query:
             best = max(best, len(zh_title))
@@ -228,7 +241,10 @@ def document_name_words(query: str, docs: dict[str, str]) -> set[str]:
     words: set[str] = set()
     q_tokens = set(tokenize(query))
     for doc_id in named_documents(query, docs):
-        for variant in _name_variants(doc_id, docs.get(doc_id, "")):
+        variants = _name_variants(doc_id, docs.get(doc_id, ""))
+        if not any(v <= q_tokens for v in variants):  # named by its acronym alone: the other words are content
+            variants = [v & _acronyms(query) for v in variants]
+        for variant in variants:
             words |= variant & q_tokens
         title = re.sub(r"^中华人民共和国", "", docs.get(doc_id, ""))
         if has_cjk(title):

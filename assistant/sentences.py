@@ -4,7 +4,8 @@ English goes through pysbd (it knows "Prof.", "U.S.C.", "e.g."), after two legal
 lines are units of their own (Markdown paragraphs, headings and list items), and an enumerated item
 after ";" or ":" ("… ; (3) restore …") starts a new unit. References such as "§ 1265(b)(20)" or
 "816.116(a)(2)" are masked before pysbd sees them so they are never split. Chinese ends at 。！？；
-and at line ends.
+and at line ends; "；" separates the parts of one sentence (a duty; the penalty for breaching it), so it
+splits only a sentence longer than ``ZH_LONG`` characters.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ class Span:
 _LINE = re.compile(r"[^\n]+")
 _ENUM_BREAK = re.compile(r"(?<=[;:—])\s+(?=(?:and\s+|or\s+)?\((?:[0-9]{1,3}|[A-Za-z]|[ivxlIVXL]{1,5})\)\s)")
 _REF_PAREN = re.compile(r"(?<=[0-9A-Za-z)])\([A-Za-z0-9]{1,5}\)")
-_ZH_END = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」』)]*|$)")
+_ZH_END = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』)]*|$)")
+_ZH_PART = re.compile(r"[^；;]*(?:[；;]+|$)")
+ZH_LONG = 160
 
 
 @lru_cache(maxsize=2)
@@ -82,8 +85,14 @@ def split_sentences(text: str, language: str | None = None) -> list[Span]:
         base = line.start()
         if language == "zh" or (language is None and has_cjk(body)) or (language != "en" and has_cjk(body)):
             for m in _ZH_END.finditer(body):
-                if m.group(0):
+                if not m.group(0):
+                    continue
+                if len(m.group(0).strip()) <= ZH_LONG:
                     _add(body, m.start(), m.end(), base, out)
+                    continue
+                for part in _ZH_PART.finditer(m.group(0)):
+                    if part.group(0):
+                        _add(body, m.start() + part.start(), m.start() + part.end(), base, out)
             continue
         start = 0
         for m in _ENUM_BREAK.finditer(body):

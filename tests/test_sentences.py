@@ -36,7 +36,15 @@ def test_lines_are_units() -> None:
 
 def test_chinese_sentences() -> None:
     got = _texts("第九条 复垦工作应当在三年内完成。覆土不得少于五十厘米；其他事项！\n第十条 验收")
-    assert got == ["第九条 复垦工作应当在三年内完成。", "覆土不得少于五十厘米；", "其他事项！", "第十条 验收"]
+    assert got == ["第九条 复垦工作应当在三年内完成。", "覆土不得少于五十厘米；其他事项！", "第十条 验收"]
+
+
+def test_chinese_semicolon_splits_only_a_very_long_sentence() -> None:
+    duty = "采矿人应当按期回填采坑并恢复植被" * 10 + "；"
+    got = _texts(duty + "逾期不改的，处十万元以下罚款。")
+    assert got == [duty, "逾期不改的，处十万元以下罚款。"]
+    short = _texts("采矿人应当回填采坑；逾期不改的，处罚款。")
+    assert short == ["采矿人应当回填采坑；逾期不改的，处罚款。"]
 
 
 @settings(max_examples=60, deadline=None)

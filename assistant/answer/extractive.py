@@ -6,7 +6,11 @@ common ones), the passage's retrieval rank, and whether its passage is a clause 
 The best 1..``max_answer_sentences`` sentences are quoted exactly, each followed by its ``[n]`` marker,
 grouped by passage in source order. An enumerated item ("(5) remove the topsoil …") gets its lead-in
 sentence ("… shall require the operation to— … (5) …"). When the evidence is too weak
-(:mod:`assistant.answer.evidence`) the answer is the fixed refusal. Validation is shared with the LLM
+(:mod:`assistant.answer.evidence`), when no quoted unit covers the question's focus
+(:mod:`assistant.answer.focus`: "how many tonnes … in 1990" needs a number, tonnes and 1990), or when a
+named document numbers its clauses but lacks the one asked for, the answer is the fixed refusal. Only the
+``EMBED_POOL`` lexically best sentences are embedded (embedding is most of an answer's time); a lead-in
+ending in ":" or "—" brings its enumerated items. Validation is shared with the LLM
 engine through :func:`assistant.citations.finalize_answer`.
 """
 
@@ -22,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant.answer.evidence import THRESHOLD, Evidence, coverage, covered, idf_weights, question_terms
-from assistant.answer.focus import focus_missing, question_focus
+from assistant.answer.focus import Focus, focus_missing, question_focus
 from assistant.citations import finalize_answer
 from assistant.references import chunk_keys, match_strength, parse_refs
 from assistant.retrieval import document_name_words, named_documents
@@ -37,6 +41,10 @@ if TYPE_CHECKING:
 _HEADING = re.compile(r"^#{1,6}\s+")
 _ENUM = re.compile(r"^(?:and\s+|or\s+)?\((?:[0-9]{1,3}|[A-Za-z]|[ivxlIVXL]{1,5})\)\s")
 _LEAD_END = re.compile(r"(?:[:—–-]|\bto|\bthat|\bshall|\bmust|\bwhich|\bincluding)\s*$")
+_INTRO_END = re.compile(r"[:：—–]\s*$")
+_ZH_ENUM = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
+ITEMS_BUDGET = 700  # characters of enumerated items quoted after their lead-in
+MAX_ITEMS = 8
 _ANAPHORA = re.compile(
     r"^(?:and|also|what about|how about|then|or|but)\b|\b(?:it|its|this|that|these|those|they|them|there|such)\b", re.I
 )
@@ -53,6 +61,7 @@ _HAS_NUMBER = re.compile(
 _ZH_ANAPHORA = re.compile(r"^(?:那么?|还有|以及|另外)|[它其这那]|呢[？?]?$")
 MIN_SENTENCE_CHARS = {"en": 25, "zh": 8}
 CACHE_SIZE = 20_000
+TARGET_SIMILARITY = 0.55  # MiniLM word cosine: "fee"~"cost" 0.70, "paid"~"payment" 0.72; "plants"~"species" 0.52
 EMBED_POOL = 24  # candidate sentences embedded per answer (the rest are ranked out lexically)
 
 
@@ -78,6 +87,14 @@ _JURISDICTION_NAMES = {
 def _jurisdiction_named(name: str, passages: list[Passage]) -> bool:
     """ "China's law" is covered by a passage of jurisdiction CN even if the text never says China."""
     return any(name in _JURISDICTION_NAMES.get(p.chunk.jurisdiction.upper(), ()) for p in passages)
+
+
+def _numbering_lacks(refs: list[str], passages: list[Passage], named: set[str]) -> bool:
+    """True when the named documents number clauses of the referenced kind but none matched."""
+    kinds = {r.split(":", 1)[0] for r in refs if ":" in r} - {"chapter"}
+    scope = [p for p in passages if p.chunk.doc_id in named]
+    have = {k.split(":", 1)[0] for p in scope for k in chunk_keys(p.chunk.aliases, p.chunk.clause)}
+    return bool(kinds & have)
 
 
 class ExtractiveEngine:
@@ -136,8 +153,13 @@ class ExtractiveEngine:
         ref_strength = [
             match_strength(refs, chunk_keys(p.chunk.aliases, p.chunk.clause)) if refs else 0.0 for p in passages
         ]
-        if named and any(s and p.chunk.doc_id in named for s, p in zip(ref_strength, passages, strict=True)):
+        if named and refs:
+            # "Article 30 of document A" is never answered with document B's Article 30
             ref_strength = [s if p.chunk.doc_id in named else 0.0 for s, p in zip(ref_strength, passages, strict=True)]
+        if refs and named and not any(ref_strength) and _numbering_lacks(refs, passages, named):
+            # the document numbers its clauses this way but has no such clause ("Article 40" of a 34-article act)
+            self.last_evidence = {"score": -1.0, "clause_absent": 1.0}
+            return REFUSAL
         focus = self._focus(passages, ref_strength, named)
         candidates = self._candidates(passages, focus)
         if not candidates:
@@ -148,8 +170,12 @@ class ExtractiveEngine:
         best_rank = min(p.rank or i + 1 for i, p in enumerate(passages))
         wants_number = bool(_QUANTITY.search(question))
         context = [set(tokenize(f"{p.chunk.title} {p.chunk.clause}")) for p in passages]
+        asked = question_focus(question, document_name_words(question, docs))
+        asked.names = [n for n in asked.names if not _jurisdiction_named(n, passages)]
         for c in candidates:
             toks = set(tokenize(c.span.text))
+            if asked.targets and not focus_missing(Focus(targets=asked.targets), c.span.text, ""):
+                c.score += 0.15  # the sentence names what is asked for ("which soil horizons …")
             prefixes = {t[:5] for t in toks if len(t) >= 5}
             ctx = context[c.passage_index]
             # a term in the passage's title or clause heading counts half: it places the sentence, not the fact
@@ -160,7 +186,7 @@ class ExtractiveEngine:
             lex = lex / total_w if weights else 0.0
             p = passages[c.passage_index]
             rank = (p.rank or c.passage_index + 1) - best_rank + 1
-            c.score = 0.45 * lex + 0.1 / math.sqrt(rank)
+            c.score += 0.45 * lex + 0.1 / math.sqrt(rank)
             if wants_number and _HAS_NUMBER.search(c.span.text):
                 c.score += 0.1
             strength = ref_strength[c.passage_index]
@@ -180,13 +206,18 @@ class ExtractiveEngine:
             return REFUSAL
         chosen = self._select(pool)
         rendered = self._render(chosen, candidates, passages)
-        focus = question_focus(question, document_name_words(question, docs))
-        focus.names = [n for n in focus.names if not _jurisdiction_named(n, passages)]
-        used = sorted({c.passage_index for c in chosen})
-        context = "\n".join(
-            f"{passages[i].chunk.title} {passages[i].chunk.clause} {passages[i].chunk.text}" for i in used
-        )
-        missing = focus_missing(focus, re.sub(r"\[\d+\]", " ", rendered), context)
+        # one quoted unit (a sentence with its lead-in or items) must hold what is asked for, in a passage that
+        # is about what the question names: a fee "per hectare" elsewhere does not answer "how many hectares in X"
+        missing: list[str] = []
+        for c in chosen:
+            p = passages[c.passage_index].chunk
+            unit = " ".join(
+                [c.span.text, *(o.span.text for o in self._items(c, candidates))]
+                + ([lead.span.text] if (lead := self._lead_in(c, candidates)) else [])
+            )
+            missing = focus_missing(asked, unit, f"{p.doc_id} {p.title} {p.clause} {p.text}", self._similar_word)
+            if not missing:
+                break
         self.last_evidence["focus_missing"] = float(len(missing))
         if missing and not self.settings.refusal_threshold < -0.5:
             return REFUSAL
@@ -296,9 +327,33 @@ class ExtractiveEngine:
             if lead is not None and (lead.passage_index, lead.order) not in used:
                 text = f"{lead.span.text} … {text}"
                 used.add((lead.passage_index, lead.order))
-            parts.append(f"{text} [{c.passage_index + 1}]")
+            marker = f"[{c.passage_index + 1}]"
+            for item in self._items(c, candidates):
+                if (item.passage_index, item.order) not in used:
+                    text = f"{text} {marker} {item.span.text}"  # every quoted unit carries its marker
+                    used.add((item.passage_index, item.order))
+            parts.append(f"{text} {marker}")
         zh = all(has_cjk(p) for p in parts)
         return ("" if zh else " ").join(parts)
+
+    @staticmethod
+    def _items(c: _Candidate, candidates: list[_Candidate]) -> list[_Candidate]:
+        """The enumerated items a lead-in ("… shall:", "…包括：") introduces, while they stay short in total."""
+        if not _INTRO_END.search(c.span.text):
+            return []
+        after = sorted(
+            (o for o in candidates if o.passage_index == c.passage_index and o.order > c.order), key=lambda o: o.order
+        )
+        out: list[_Candidate] = []
+        size = 0
+        for o in after:
+            if o.order != c.order + len(out) + 1 or not (_ENUM.match(o.span.text) or _ZH_ENUM.match(o.span.text)):
+                break
+            size += len(o.span.text)
+            if size > ITEMS_BUDGET or len(out) >= MAX_ITEMS:
+                break
+            out.append(o)
+        return out
 
     @staticmethod
     def _lead_in(c: _Candidate, candidates: list[_Candidate]) -> _Candidate | None:
@@ -310,6 +365,15 @@ class ExtractiveEngine:
             if not _ENUM.match(o.span.text):
                 return o if _LEAD_END.search(o.span.text) or o.order == 0 else None
         return None
+
+    def _similar_word(self, word: str, text: str) -> bool:
+        """Whether ``text`` has a word close in meaning to ``word`` (cosine of the single-word embeddings)."""
+        words = list(dict.fromkeys(w.lower() for w in re.findall(r"[A-Za-z]{3,}", text)))
+        words = [w for w in words if tokenize(w)]  # content words only
+        if not words:
+            return False
+        vecs = self._embed([word, *words])
+        return float(np.max(vecs[1:] @ vecs[0])) >= TARGET_SIMILARITY
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         keys = [hashlib.blake2b(t.encode(), digest_size=16).digest() for t in texts]

@@ -16,6 +16,7 @@ and numbers) fail to cover; the engine refuses when anything is missing.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.references import strip_refs
@@ -209,7 +210,16 @@ _ORDINAL = re.compile(r"\b(second|third|fourth|fifth|sixth|seventh|eighth|ninth|
 _PER = re.compile(r"\bper\s+(\w+)(?:\s+of\s+((?:\w+\s*){1,3}))?", re.I)
 _WH = re.compile(r"\b(how many|how much|which|what)\s+([^?.,;:]*)", re.I)
 _ANY_WH = re.compile(r"\b(?:how|what|which|when|who|whom|whose|why|where)\b", re.I)
-_TIME_TARGETS = frozenset(["date", "dates", "year", "years", "day", "days", "month", "months", "period", "deadline"])
+_TIME_TARGETS = frozenset(
+    ["date", "dates", "year", "years", "day", "days", "month", "months", "period", "deadline", "time", "times"]
+)
+_GENERIC_NAMES = frozenset(
+    ["act", "law", "regulation", "rule", "code", "standard", "chapter", "section", "article", "title", "part"]
+)
+# "每公顷多少棵树": what is counted follows 多少/几, after a classifier; units of time or clauses are numbers only
+_ZH_COUNTED = re.compile(r"(?:多少|几)([\u4e00-\u9fff]{1,4})")
+_ZH_CLASSIFIERS = "棵个条项名次只株座家块张件位台辆头"
+_ZH_NUMBER_ONLY = frozenset("年天日月倍次条章个项人元钱")
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-']*")
 
 
@@ -221,6 +231,7 @@ class Focus:
     years: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
     wants_number: bool = False
+    raw: dict[str, str] = field(default_factory=dict)  # target token -> the question's word, for paraphrase checks
 
 
 def _target_words(question: str) -> tuple[list[str], bool]:
@@ -272,7 +283,15 @@ def question_focus(question: str, doc_name_words: set[str] | None = None) -> Foc
     skip = doc_name_words or set()
     focus = Focus(wants_number=bool(_NUMBER_Q.search(plain) or _WHEN_PAST.search(plain)))
     focus.years = sorted(n for n in numbers(plain) if re.fullmatch(r"(1[6-9]|20)\d\d", n))
+    focus.years = [y for y in focus.years if y not in skip]
     if has_cjk(plain):
+        m = _ZH_COUNTED.search(plain)
+        if m:
+            word = m.group(1)
+            word = word[1:] if len(word) > 1 and word[0] in _ZH_CLASSIFIERS else word
+            word = re.split("[，。？、的是]", word)[0][:2]
+            if word and word not in _ZH_NUMBER_ONLY and word[0] not in _ZH_NUMBER_ONLY:
+                focus.targets = [word]
         return focus
     targets: list[str] = []
     words, wants_time = _target_words(plain)
@@ -281,9 +300,12 @@ def question_focus(question: str, doc_name_words: set[str] | None = None) -> Foc
         lw = w.lower()
         if lw in _GENERIC_TARGETS or lw in skip:
             continue
-        targets += [t for t in tokenize(w) if t not in skip and stem(lw) not in skip]
+        for t in tokenize(w):
+            if t not in skip and stem(lw) not in skip:
+                targets.append(t)
+                focus.raw.setdefault(t, lw)
     focus.targets = list(dict.fromkeys(targets))
-    focus.names = [n for n in named_terms(plain) if n not in skip]
+    focus.names = [n for n in named_terms(plain) if n not in skip and n not in _GENERIC_NAMES]
     return focus
 
 
@@ -294,7 +316,9 @@ def _word_covered(term: str, tokens: set[str]) -> bool:
     return len(term) >= 4 and any(t.startswith(term) and len(t) - len(term) <= 4 for t in tokens)
 
 
-def focus_missing(focus: Focus, answer_text: str, context_text: str) -> list[str]:
+def focus_missing(
+    focus: Focus, answer_text: str, context_text: str, similar: Callable[[str, str], bool] | None = None
+) -> list[str]:
     """Focus items ``answer_text`` (the chosen sentences) does not cover; ``context_text`` (their passages and
     headings) also counts for names and years, which a clause may state once at its top."""
     if has_cjk(answer_text) != has_cjk(" ".join([*focus.targets, *focus.names])) and (focus.targets or focus.names):
@@ -302,7 +326,13 @@ def focus_missing(focus: Focus, answer_text: str, context_text: str) -> list[str
         focus = Focus(years=focus.years, wants_number=focus.wants_number)
     ans_tokens = set(tokenize(answer_text))
     ctx_tokens = ans_tokens | set(tokenize(context_text))
-    missing = [f"target:{t}" for t in focus.targets if not _word_covered(t, ans_tokens)]
+    missing = [
+        f"target:{t}"
+        for t in focus.targets
+        if not (t in answer_text if has_cjk(t) else _word_covered(t, ans_tokens))
+        # a paraphrase ("fee" for "cost") is judged by the caller's word similarity
+        and not (similar is not None and not has_cjk(t) and similar(focus.raw.get(t, t), answer_text))
+    ]
     missing += [f"year:{y}" for y in focus.years if y not in ctx_tokens and y not in context_text]
     missing += [f"name:{n}" for n in focus.names if not _name_covered(n, ctx_tokens)]
     # the question's own years do not answer "how many"
