@@ -267,3 +267,13 @@ def test_a_paraphrased_target_counts_when_the_caller_judges_it_similar() -> None
     assert focus_missing(f, "The permit fee is 40 dollars.", "", lambda w, t: (w, t) in close) == []
     zh = question_focus("复垦一公顷需要多少钱？")
     assert zh.targets == [] and zh.wants_number
+
+
+def test_asked_for_target_may_sit_in_the_cited_passage_rather_than_the_sentence() -> None:
+    from assistant.answer.focus import focus_missing, question_focus
+
+    f = question_focus("What pH range must discharged water meet?")
+    sentence = "Discharged water must stay between 6.0 and 9.0."
+    assert focus_missing(f, sentence, "") == ["target:rang"]  # stemmed
+    assert focus_missing(f, sentence, "Section 15 Water quality: the acceptable range for pH. " + sentence) == []
+    assert focus_missing(f, sentence, "Section 15 Water quality. " + sentence) == ["target:rang"]  # stemmed

@@ -319,19 +319,22 @@ def _word_covered(term: str, tokens: set[str]) -> bool:
 def focus_missing(
     focus: Focus, answer_text: str, context_text: str, similar: Callable[[str, str], bool] | None = None
 ) -> list[str]:
-    """Focus items ``answer_text`` (the chosen sentences) does not cover; ``context_text`` (their passages and
-    headings) also counts for names and years, which a clause may state once at its top."""
+    """Focus items neither ``answer_text`` (the chosen sentences) nor ``context_text`` (their passages and
+    headings) cover; a wanted number must be in the chosen sentences themselves."""
     if has_cjk(answer_text) != has_cjk(" ".join([*focus.targets, *focus.names])) and (focus.targets or focus.names):
         # answered across languages (an English question about a Chinese article): words cannot be compared
         focus = Focus(years=focus.years, wants_number=focus.wants_number)
     ans_tokens = set(tokenize(answer_text))
     ctx_tokens = ans_tokens | set(tokenize(context_text))
+    evidence = f"{answer_text}\n{context_text}" if context_text else answer_text
     missing = [
         f"target:{t}"
         for t in focus.targets
-        if not (t in answer_text if has_cjk(t) else _word_covered(t, ans_tokens))
+        # The asked-for thing must be in the evidence passages, not necessarily in the chosen sentence: a
+        # sentence-level test refused too many answerable paraphrases on unseen documents.
+        if not (t in answer_text or t in context_text if has_cjk(t) else _word_covered(t, ctx_tokens))
         # a paraphrase ("fee" for "cost") is judged by the caller's word similarity
-        and not (similar is not None and not has_cjk(t) and similar(focus.raw.get(t, t), answer_text))
+        and not (similar is not None and not has_cjk(t) and similar(focus.raw.get(t, t), evidence))
     ]
     missing += [f"year:{y}" for y in focus.years if y not in ctx_tokens and y not in context_text]
     missing += [f"name:{n}" for n in focus.names if not _name_covered(n, ctx_tokens)]
