@@ -43,7 +43,9 @@ eval: index
 
 bench: install
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[bench]"
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/gen_corpus.py /tmp/bcorpus
+	$(BIN)/python benchmarks/bench_ingest.py --runs 3
+	$(BIN)/python benchmarks/bench_query.py --queries 30
 
 clean:
 	rm -rf $(VENV) .msra-home out test-artifacts
