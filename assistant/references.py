@@ -11,51 +11,24 @@ import re
 from collections.abc import Iterable
 
 from assistant.types import CLAUSE_SEP
+from indexing.cn_numerals import cn_to_int, roman_to_int
 
-_ZH_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
-_ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
 _ZH_NUM = "零〇一二三四五六七八九十百千两"
 
 
 def zh_number(text: str) -> int | None:
-    """'四十六' → 46, '一百零二' → 102, '十' → 10, '46' → 46."""
-    if text.isdigit():
-        return int(text)
-    total, digit = 0, None
-    for ch in text:
-        if ch in _ZH_DIGITS:
-            digit = _ZH_DIGITS[ch]
-        elif ch in _ZH_UNITS:
-            total += (1 if digit is None else digit) * _ZH_UNITS[ch]
-            digit = None
-        else:
-            return None
-    return total + (digit or 0)
+    """'四十六' → 46, '一百零二' → 102, '十' → 10, '46' → 46; None when it is not a number."""
+    try:
+        return cn_to_int(text)
+    except ValueError:
+        return None
 
 
 def roman_number(text: str) -> int | None:
-    t = text.lower()
-    if not t or any(c not in _ROMAN for c in t):
+    try:
+        return roman_to_int(text)
+    except ValueError:
         return None
-    total = 0
-    for i, c in enumerate(t):
-        v = _ROMAN[c]
-        total += -v if i + 1 < len(t) and _ROMAN[t[i + 1]] > v else v
-    return total
 
 
 _SUB = r"((?:\s?\([A-Za-z0-9]{1,5}\))*)"
