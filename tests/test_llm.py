@@ -313,26 +313,24 @@ def test_ollama_answer_stream_and_errors(tmp_home: Path, server: FakeLLMServer) 
 
 
 # ---- through the Assistant facade -------------------------------------------------------------------------
-def test_assistant_asks_with_the_llm_engine(tmp_home: Path, server: FakeLLMServer) -> None:
-    pytest.importorskip("assistant.lexical", reason="the retrieval helper's LexicalIndex is not there yet")
+def _facade(settings: Settings, chat_model: object = None):  # type: ignore[no-untyped-def]
+    """An Assistant over the demo chunks: hash embedder, in-memory store, the real BM25 index."""
     from assistant.lexical import LexicalIndex
     from assistant.service import Assistant
     from indexing.embeddings import HashEmbedder
     from indexing.store import MemoryStore
 
-    settings = _settings(tmp_home, server.openai_url, top_k=3)
-    embedder, store, lexical = HashEmbedder(), MemoryStore(), LexicalIndex(tmp_home / "lexical")
+    embedder, store, lexical = HashEmbedder(), MemoryStore(), LexicalIndex(settings.home / "lexical")
     chunks = _chunks()
     store.upsert(chunks, embedder.embed_documents([c.text for c in chunks]))
     lexical.rebuild(chunks)
-    assistant = Assistant(
-        settings,
-        embedder=embedder,
-        store=store,
-        records=None,  # type: ignore[arg-type]  # asking never reads document records
-        lexical=lexical,
-        chat_model=build_chat_model(settings),
-    )
+    # asking never reads document records
+    return Assistant(settings, embedder=embedder, store=store, records=None, lexical=lexical, chat_model=chat_model)
+
+
+def test_assistant_asks_with_the_llm_engine(tmp_home: Path, server: FakeLLMServer) -> None:
+    settings = _settings(tmp_home, server.openai_url, top_k=3)
+    assistant = _facade(settings, build_chat_model(settings))
     standalone = "How large is the reclamation bond per hectare of disturbed land?"
     ranked = [p.chunk.clause for p in assistant.retrieve(standalone)]
     n = ranked.index(CLAUSES[1]) + 1  # the model cites the bond passage by its number in the prompt
@@ -351,23 +349,8 @@ def test_assistant_asks_with_the_llm_engine(tmp_home: Path, server: FakeLLMServe
 
 
 def test_assistant_falls_back_to_extractive_when_the_llm_is_down(tmp_home: Path) -> None:
-    from assistant.lexical import LexicalIndex
-    from assistant.service import Assistant
-    from indexing.embeddings import HashEmbedder
-    from indexing.store import MemoryStore
-
     settings = _settings(tmp_home, f"http://127.0.0.1:{_free_port()}/v1", llm_timeout_s=3.0, top_k=3)
-    embedder, store, lexical = HashEmbedder(), MemoryStore(), LexicalIndex(tmp_home / "lexical")
-    chunks = _chunks()
-    store.upsert(chunks, embedder.embed_documents([c.text for c in chunks]))
-    lexical.rebuild(chunks)
-    assistant = Assistant(
-        settings,
-        embedder=embedder,
-        store=store,
-        records=None,  # type: ignore[arg-type]
-        lexical=lexical,
-    )
+    assistant = _facade(settings)
     answer = assistant.ask("How large is the reclamation bond per hectare of disturbed land?", engine="llm")
     assert answer.engine == "extractive" and not answer.refused
     assert "5,000" in answer.answer and answer.citations
