@@ -34,6 +34,7 @@ demo: index
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test: install lint
 	$(BIN)/python -m pytest
@@ -43,9 +44,9 @@ eval: index
 
 bench: install
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[bench]"
-	$(BIN)/python benchmarks/gen_corpus.py /tmp/bcorpus
 	$(BIN)/python benchmarks/bench_ingest.py --runs 3
-	$(BIN)/python benchmarks/bench_query.py --queries 30
+	$(BIN)/python benchmarks/bench_query.py --queries 40
+	$(BIN)/python benchmarks/bench_quality.py
 
 clean:
 	rm -rf $(VENV) .msra-home out test-artifacts

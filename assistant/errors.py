@@ -10,7 +10,8 @@ MsraError
 │   └── ParseLimitError         the parser ran out of time or memory
 ├── StoreError             the index cannot be opened or written
 │   ├── StoreInUseError        another process is writing to the embedded store
-│   └── IndexMismatchError     the index was built with another model or chunking
+│   ├── IndexMismatchError     the index was built with another model or chunking
+│   └── DiskFullError          no room to write: full disk, used-up quota or a file-size limit
 ├── DocumentNotFoundError  no indexed document has that id
 ├── LLMError               the LLM backend is unreachable, slow or returns garbage
 ├── TemplateError          a prompt or section template is missing or malformed
@@ -74,6 +75,10 @@ class StoreInUseError(StoreError):
 
 class IndexMismatchError(StoreError):
     pass
+
+
+class DiskFullError(StoreError):
+    """Writing stopped for lack of room; what is already indexed stays readable (see indexing.diskspace)."""
 
 
 class DocumentNotFoundError(MsraError):

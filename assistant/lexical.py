@@ -2,7 +2,9 @@
 
 Layout of ``folder``: ``CURRENT`` names the live generation folder ``gen-<id>/`` holding the bm25s
 arrays, ``meta.jsonl`` (one line of chunk metadata per chunk, no text), ``texts.jsonl`` and
-``offsets.npy`` (byte offsets of each text line, so a search reads only the texts it returns).
+``offsets.npy`` (byte offsets of each text line, so a search reads only the texts it returns), and each
+chunk's token ids (``tokens.npy``, ``token_offsets.npy``, ``vocab.json``) so that ``sync`` after an ingest
+tokenises only the new chunks instead of the whole corpus.
 ``rebuild`` writes a new generation and then swaps ``CURRENT`` with ``os.replace``: a reader sees the
 old index or the new one, never half of one.
 
@@ -19,11 +21,13 @@ Chinese-law index (828 chunks), so about 200 MB per 100k chunks (extrapolated, n
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import shutil
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +37,24 @@ from assistant.errors import StoreError
 from assistant.references import chunk_keys
 from assistant.tokens import tokenize
 from assistant.types import Chunk
+from indexing.diskspace import no_room_error
 from indexing.store import Where, matches
 
 MMAP_ABOVE = 20_000
+READ = mmap.ACCESS_READ
+
+
+@dataclass
+class _Saved:
+    """A generation on disk, as :meth:`LexicalIndex.sync` reuses it."""
+
+    base: Path
+    meta_lines: list[str]
+    chunk_ids: list[str]
+    text_offsets: np.ndarray
+    tokens: np.ndarray  # token ids of every chunk, end to end; chunk i is tokens[token_offsets[i]:token_offsets[i+1]]
+    token_offsets: np.ndarray
+    vocab: list[str]
 
 
 def index_text(chunk: Chunk) -> str:
@@ -65,7 +84,73 @@ class LexicalIndex:
 
     # ---- writing -------------------------------------------------------------------------
     def rebuild(self, chunks: Iterable[Chunk]) -> None:
-        """Replace the whole index with ``chunks`` (atomically, see the module docstring)."""
+        """Replace the whole index with ``chunks`` (atomically, see the module docstring).
+
+        If it cannot be written (a full disk), the previous generation stays in place and the error says so;
+        the next ingest sees the index disagree with the store and rebuilds it.
+        """
+        self._guarded(lambda: self._rebuild(chunks))
+
+    def sync(self, chunk_ids: Iterable[str], fetch: Callable[[list[str]], Iterable[Chunk]]) -> int:
+        """Make the index hold exactly ``chunk_ids``; return how many chunks had to be read and tokenised.
+
+        Chunks the current generation already holds keep their tokens, metadata and text (chunk ids are
+        derived from content, so an id names the same text): after one file changes among 100k chunks,
+        only that file's chunks are fetched with ``fetch`` and tokenised. A generation written before
+        tokens were saved, or with another Chinese tokeniser, is rebuilt from ``fetch`` in full.
+        """
+        wanted = list(dict.fromkeys(chunk_ids))
+        old = self._saved_generation()
+        if old is None:
+            self.rebuild(fetch(wanted))
+            return len(wanted)
+        where = {cid: i for i, cid in enumerate(old.chunk_ids)}
+        kept = [where[c] for c in wanted if c in where]
+        new = [c for c in wanted if c not in where]
+        if not new and len(kept) == len(old.chunk_ids):
+            return 0
+        self._guarded(lambda: self._write(fetch(new) if new else (), old, kept))
+        return len(new)
+
+    def _guarded(self, write: Callable[[], None]) -> None:
+        try:
+            write()
+        except OSError as exc:
+            action = "updating the keyword index (keyword search uses the previous one meanwhile)"
+            full = no_room_error(self.folder, exc, action)
+            if full is not None:
+                raise full from exc
+            raise StoreError(
+                f"updating the keyword index in {self.folder} failed ({exc}); keyword search still uses the "
+                "previous index. Check the folder's permissions, then run `msra ingest` again"
+            ) from exc
+
+    def _saved_generation(self) -> _Saved | None:
+        gen = self._current()
+        if gen is None:
+            return None
+        base = self.folder / gen
+        try:
+            if (base / "tokenizer").read_text().strip() != self.cjk or not (base / "tokens.npy").is_file():
+                return None
+            lines = (base / "meta.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+            return _Saved(
+                base=base,
+                meta_lines=lines,
+                chunk_ids=[json.loads(line)["chunk_id"] for line in lines],
+                text_offsets=np.load(base / "offsets.npy"),
+                tokens=np.load(base / "tokens.npy"),
+                token_offsets=np.load(base / "token_offsets.npy"),
+                vocab=json.loads((base / "vocab.json").read_text(encoding="utf-8")),
+            )
+        except (OSError, ValueError, KeyError):
+            return None  # unreadable: rebuild from the store instead
+
+    def _rebuild(self, chunks: Iterable[Chunk]) -> None:
+        self._write(chunks, None, [])
+
+    def _write(self, chunks: Iterable[Chunk], old: _Saved | None, kept: list[int]) -> None:
+        """Write a new generation of ``old``'s rows ``kept`` followed by ``chunks``, then make it current."""
         import bm25s
         from bm25s.tokenization import Tokenized
 
@@ -73,25 +158,46 @@ class LexicalIndex:
         gen = f"gen-{uuid.uuid4().hex[:12]}"
         tmp = self.folder / f".{gen}.tmp"
         tmp.mkdir()
-        vocab: dict[str, int] = {}
-        ids: list[list[int]] = []
+        vocab: dict[str, int] = {t: i for i, t in enumerate(old.vocab)} if old else {}
+        rows: list[np.ndarray] = []
         offsets: list[int] = []
-        n = 0
         try:
             with (tmp / "meta.jsonl").open("w", encoding="utf-8") as fm, (tmp / "texts.jsonl").open("wb") as ft:
+                if old is not None and kept:
+                    with (
+                        (old.base / "texts.jsonl").open("rb") as f,
+                        mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m,
+                    ):
+                        ends = [*old.text_offsets[1:].tolist(), len(m)]
+                        for i in kept:
+                            fm.write(old.meta_lines[i])
+                            offsets.append(ft.tell())
+                            ft.write(m[int(old.text_offsets[i]) : ends[i]])
+                            rows.append(old.tokens[old.token_offsets[i] : old.token_offsets[i + 1]])
                 for chunk in chunks:
                     toks = tokenize(index_text(chunk), cjk=self.cjk)
-                    ids.append([vocab.setdefault(t, len(vocab)) for t in toks])
+                    rows.append(np.asarray([vocab.setdefault(t, len(vocab)) for t in toks], dtype=np.int32))
                     meta = chunk.metadata()
                     meta["chunk_id"] = chunk.chunk_id
                     fm.write(json.dumps(meta, ensure_ascii=False) + "\n")
                     offsets.append(ft.tell())
                     ft.write(json.dumps(chunk.text, ensure_ascii=False).encode("utf-8") + b"\n")
-                    n += 1
+            n = len(rows)
             np.save(tmp / "offsets.npy", np.asarray(offsets, dtype=np.int64))
+            # Renumber the tokens still in use, so removed documents do not leave their words behind.
+            flat = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)
+            used, renumbered = np.unique(flat, return_inverse=True)
+            renumbered = renumbered.astype(np.int32)
+            bounds = np.cumsum([0, *(len(r) for r in rows)]).astype(np.int64)
+            words = list(vocab)
+            new_vocab = [words[u] for u in used.tolist()]
+            np.save(tmp / "tokens.npy", renumbered)
+            np.save(tmp / "token_offsets.npy", bounds)
+            (tmp / "vocab.json").write_text(json.dumps(new_vocab, ensure_ascii=False), encoding="utf-8")
             if n:
+                ids = [renumbered[bounds[i] : bounds[i + 1]].tolist() for i in range(n)]
                 bm25 = bm25s.BM25()
-                bm25.index(Tokenized(ids=ids, vocab=vocab), show_progress=False)
+                bm25.index(Tokenized(ids=ids, vocab={t: i for i, t in enumerate(new_vocab)}), show_progress=False)
                 bm25.save(str(tmp / "bm25"), show_progress=False)
             (tmp / "count").write_text(str(n))
             (tmp / "tokenizer").write_text(self.cjk)
@@ -102,9 +208,9 @@ class LexicalIndex:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        for old in self.folder.glob("gen-*"):
-            if old.name != gen:  # readers that still map an old generation keep their open files (POSIX)
-                shutil.rmtree(old, ignore_errors=True)
+        for stale in self.folder.glob("gen-*"):
+            if stale.name != gen:  # readers that still map an old generation keep their open files (POSIX)
+                shutil.rmtree(stale, ignore_errors=True)
         with self._lock:
             self._gen = None  # reload on next use
 

@@ -53,13 +53,11 @@ class Assistant:
         """Real components from settings; keyword overrides replace any of them."""
         from assistant.lexical import LexicalIndex
         from indexing.chroma_store import open_store
-        from indexing.embeddings import build_embedder
+        from indexing.embeddings import embedder_for
         from indexing.records import RecordStore
 
         settings.home.mkdir(parents=True, exist_ok=True)
-        embedder = overrides.pop("embedder", None) or build_embedder(
-            settings.embedding_model, settings.embedding_batch_size, settings.embedding_device
-        )
+        embedder = overrides.pop("embedder", None) or embedder_for(settings)
         store = overrides.pop("store", None) or open_store(settings, embedder.name)
         records = overrides.pop("records", None) or RecordStore(settings.home / "records.sqlite3", store.name)
         lexical = overrides.pop("lexical", None) or LexicalIndex(settings.home / "lexical" / store.name)

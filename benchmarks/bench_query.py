@@ -14,6 +14,7 @@ queries run in a fresh process per backend (embedded, then server), reported as 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import random
@@ -81,24 +82,38 @@ def _texts(n: int, seed: int) -> list[tuple[str, str]]:
 
 
 # ---- child processes --------------------------------------------------------------------------------
-POOL_CACHE = Path(tempfile.gettempdir()) / f"msra-bench-pool-{POOL}.npy"
+
+
+def _embedder_name() -> str:
+    """The name of the embedder msra's settings select (MSRA_EMBEDDING_* from the environment)."""
+    from assistant.config import load_settings
+    from indexing.embeddings import embedder_for
+
+    return embedder_for(load_settings(Path(tempfile.gettempdir()) / "msra-bench-settings")).name
+
+
+def _pool_cache() -> Path:
+    slug = "".join(ch if ch.isalnum() else "-" for ch in _embedder_name())
+    return Path(tempfile.gettempdir()) / f"msra-bench-pool-{POOL}-{slug}.npy"
 
 
 def child_pool(work: Path, **_: Any) -> dict[str, Any]:
-    if POOL_CACHE.is_file():  # the pool texts are deterministic: embed them once per machine
-        shutil.copy(POOL_CACHE, work / "pool.npy")
-        return {"pool": POOL, "cached": str(POOL_CACHE)}
-    from indexing.embeddings import SentenceTransformerEmbedder
+    cache = _pool_cache()
+    if cache.is_file():  # the pool texts are deterministic: embed them once per machine and model
+        shutil.copy(cache, work / "pool.npy")
+        return {"pool": POOL, "cached": str(cache)}
+    from assistant.config import load_settings
+    from indexing.embeddings import embedder_for
 
     texts = _texts(POOL, seed=1)
     t0, c0 = time.perf_counter(), time.process_time()
-    vecs = SentenceTransformerEmbedder().embed_documents([t for _, t in texts])
+    vecs = embedder_for(load_settings(work / "pool-home")).embed_documents([t for _, t in texts])
     np.save(work / "pool.npy", np.asarray(vecs, dtype=np.float32))
-    shutil.copy(work / "pool.npy", POOL_CACHE)
+    shutil.copy(work / "pool.npy", cache)
     return {"pool": POOL, "embed_s": time.perf_counter() - t0, "embed_cpu_s": time.process_time() - c0}
 
 
-def child_build(work: Path, size: int, **_: Any) -> dict[str, Any]:
+def child_build(work: Path, size: int, chroma_url: str | None = None, **_: Any) -> dict[str, Any]:
     from assistant.config import load_settings
     from assistant.lexical import LexicalIndex
     from assistant.types import Chunk
@@ -134,17 +149,38 @@ def child_build(work: Path, size: int, **_: Any) -> dict[str, Any]:
                 aliases=[clause.rsplit(" › ", 1)[-1]],
             )
         )
-    settings = load_settings(work / f"home-{size}")
+    settings = load_settings(work / f"home-{size}", **({"chroma_url": chroma_url} if chroma_url else {}))
     settings.home.mkdir(parents=True, exist_ok=True)
     t0, c0 = time.perf_counter(), time.process_time()
-    store = open_store(settings, "all-MiniLM-L6-v2")
+    store = open_store(settings, _embedder_name())
     for start in range(0, size, 5000):
         store.upsert(chunks[start : start + 5000], vecs[start : start + 5000])
     t1 = time.perf_counter()
-    LexicalIndex(settings.home / "lexical" / store.name).rebuild(chunks)
+    lexical = LexicalIndex(settings.home / "lexical" / store.name)
+    lexical.rebuild(chunks)
     t2 = time.perf_counter()
     cpu = time.process_time() - c0
-    return {"size": size, "chroma_upsert_s": t1 - t0, "bm25_build_s": t2 - t1, "cpu_s": cpu, "count": store.count()}
+    # What an ingest of one amended document costs the keyword index: its chunks get new ids (ids follow
+    # content), the rest are kept without being read back or tokenised. Timed on a copy, to leave the
+    # benchmark's index as built.
+    copy = settings.home / "lexical-sync"
+    shutil.copytree(lexical.folder, copy)
+    amended = [dataclasses.replace(c, chunk_id=c.chunk_id + "-v2") for c in chunks[:DOC_CHUNKS]]
+    ids = [c.chunk_id for c in amended] + [c.chunk_id for c in chunks[DOC_CHUNKS:]]
+    t3 = time.perf_counter()
+    read = LexicalIndex(copy).sync(ids, lambda wanted: [c for c in amended if c.chunk_id in set(wanted)])
+    t4 = time.perf_counter()
+    shutil.rmtree(copy)
+    return {
+        "size": size,
+        "via": "server" if chroma_url else "embedded",
+        "chroma_upsert_s": round(t1 - t0, 1),
+        "bm25_build_s": round(t2 - t1, 1),
+        "bm25_sync_one_doc_s": round(t4 - t3, 2),
+        "bm25_sync_tokenised": read,
+        "cpu_s": round(cpu, 1),
+        "count": store.count(),
+    }
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -153,12 +189,17 @@ def _pct(values: list[float], q: float) -> float:
 
 def child_query(work: Path, size: int, queries: int, chroma_url: str | None = None, profile: bool = False):
     t0 = time.perf_counter()
+    import psutil
+
     from assistant.config import load_settings
     from assistant.service import Assistant
 
     settings = load_settings(work / f"home-{size}", **({"chroma_url": chroma_url} if chroma_url else {}))
     assistant = Assistant.from_settings(settings)
     t_open = time.perf_counter() - t0
+    rss0 = psutil.Process().memory_info().rss
+    assistant.lexical.count()  # loads the BM25 arrays (memory-mapped past 20k chunks) and chunk metadata
+    lexical_mb = (psutil.Process().memory_info().rss - rss0) / 2**20
     first = time.perf_counter()
     assistant.ask(QUESTIONS[0], engine="extractive")  # loads the model, BM25 and the HNSW index
     t_first = time.perf_counter() - first
@@ -190,6 +231,7 @@ def child_query(work: Path, size: int, queries: int, chroma_url: str | None = No
         "size": size,
         "backend": "server" if chroma_url else "embedded",
         "open_s": round(t_open, 2),
+        "lexical_rss_mb": round(lexical_mb, 1),
         "first_query_s": round(t_first, 2),
         "retrieve_p50_ms": _pct(retrieve, 50),
         "retrieve_p95_ms": _pct(retrieve, 95),
@@ -206,6 +248,7 @@ def child_query(work: Path, size: int, queries: int, chroma_url: str | None = No
 
 
 CHILDREN = {"pool": child_pool, "build": child_build, "query": child_query}
+SERVE_READY_S = 300
 
 
 # ---- driver -----------------------------------------------------------------------------------------
@@ -257,7 +300,33 @@ def _cold_start(home: Path, runs: int = 3) -> dict[str, Any]:
         proc = subprocess.run([str(msra), *args], capture_output=True, text=True, env=env, cwd=REPO)
         return time.perf_counter() - t, proc.returncode
 
+    def serve_ready() -> tuple[float, int]:
+        """Seconds from `msra serve` to the first HTTP 200 of its page."""
+        port = _free_port()
+        t = time.perf_counter()
+        proc = subprocess.Popen(
+            [str(msra), "serve", "--port", str(port)], env=env, cwd=REPO,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            while time.perf_counter() - t < SERVE_READY_S and proc.poll() is None:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
+                        if r.status == 200:
+                            return time.perf_counter() - t, 0
+                except OSError:
+                    time.sleep(0.1)
+            return time.perf_counter() - t, proc.poll() or 1
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
     out: dict[str, Any] = {}
+    serves = [serve_ready() for _ in range(runs)]
+    out["msra serve (until HTTP 200)"] = {
+        "median_s": round(statistics.median(t for t, _ in serves), 2),
+        "exit_codes": [c for _, c in serves],
+    }
     for name, args in {
         "msra --help": ["--help"],
         "msra ask (extractive)": ["ask", QUESTIONS[0]],
@@ -284,6 +353,8 @@ def main() -> None:
         kw: dict[str, Any] = {"work": args.work}
         if args.child != "pool":
             kw["size"] = args.size
+        if args.child == "build":
+            kw["chroma_url"] = args.chroma_url
         if args.child == "query":
             kw.update(queries=args.queries, chroma_url=args.chroma_url, profile=args.profile)
         print(json.dumps(CHILDREN[args.child](**kw)))
@@ -294,27 +365,29 @@ def main() -> None:
     try:
         print("pool:", _child("pool", work), flush=True)
         for i, size in enumerate(args.sizes):
-            build = _child("build", work, size=size)
-            results["builds"].append(build)
-            print("build:", build, flush=True)
-            backends = ["embedded"] if args.no_server else ["embedded", "server"]
-            if i % 2:
-                backends.reverse()  # alternate which backend goes first (page cache, CPU boost)
-            for backend in backends:
-                if backend == "embedded":
-                    r = _child("query", work, size=size, queries=args.queries, profile=args.profile)
-                else:
-                    import psutil
+            if args.no_server:
+                build = _child("build", work, size=size)
+                print("build:", build, flush=True)
+            else:
+                # The scale test: the index is built through a `chroma run` server over HTTP and queried
+                # through it; then the server stops and embedded Chroma opens the same folder.
+                import psutil
 
-                    server, url = _start_chroma(work / f"home-{size}" / "chroma")
-                    try:
-                        r = _child("query", work, size=size, queries=args.queries, chroma_url=url, profile=args.profile)
-                        r["server_rss_mb"] = round(psutil.Process(server.pid).memory_info().rss / 2**20, 1)
-                    finally:
-                        server.terminate()
-                        server.wait(timeout=30)
+                server, url = _start_chroma(work / f"home-{size}" / "chroma")
+                try:
+                    build = _child("build", work, size=size, chroma_url=url)
+                    print("build:", build, flush=True)
+                    r = _child("query", work, size=size, queries=args.queries, chroma_url=url, profile=args.profile)
+                    r["server_rss_mb"] = round(psutil.Process(server.pid).memory_info().rss / 2**20, 1)
+                finally:
+                    server.terminate()
+                    server.wait(timeout=60)
                 results["queries"].append(r)
                 print("query:", r, flush=True)
+            results["builds"].append(build)
+            r = _child("query", work, size=size, queries=args.queries, profile=args.profile)
+            results["queries"].append(r)
+            print("query:", r, flush=True)
             if i == 0 and not args.no_cold_start:
                 results["cold_start"] = _cold_start(work / f"home-{size}")
                 print("cold start:", results["cold_start"], flush=True)

@@ -22,8 +22,9 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from assistant.errors import IndexMismatchError, StoreError
+from assistant.errors import DiskFullError, IndexMismatchError, StoreError
 from assistant.types import Chunk
+from indexing.diskspace import no_room_error
 from indexing.store import Where
 
 if TYPE_CHECKING:
@@ -68,13 +69,7 @@ def _explain(exc: BaseException, where: str) -> tuple[str, str]:
         return (f"{where} is read-only", "make the folder writable or point --home/MSRA_HOME at a writable folder")
     if "disk is full" in low or "no space left" in low or "disk full" in low:
         return (f"the disk holding {where} is full", "free some space and run the command again")
-    if (
-        "connect" in low
-        or "could not reach" in low
-        or "name or service" in low
-        or "timed out" in low
-        or "connection refused" in low
-    ):
+    if any(w in low for w in ("connect", "could not reach", "name or service", "timed out", "connection refused")):
         return (
             f"the Chroma server at {where} could not be reached ({text})",
             "start it with `chroma run --path DIR --host 127.0.0.1 --port N` or unset MSRA_CHROMA_URL",
@@ -83,28 +78,38 @@ def _explain(exc: BaseException, where: str) -> tuple[str, str]:
 
 
 @contextmanager
-def _guard(where: str, action: str) -> Iterator[None]:
-    """Turn Chroma, sqlite, HTTP and OS errors into one ``StoreError`` that says what to do."""
+def _guard(where: str, action: str, folder: Path | None = None) -> Iterator[None]:
+    """Turn Chroma, sqlite, HTTP and OS errors into one ``StoreError`` that says what to do.
+
+    ``folder`` is the embedded store's folder: there a failure may be a full disk that Chroma words
+    opaquely ("disk I/O error", "Error in compaction"), so the folder is checked for lack of room.
+    """
     try:
         yield
     except (StoreError, IndexMismatchError):
         raise
     except Exception as exc:
         # Chroma raises its own errors, sqlite3's, httpx's and plain ValueErrors depending on the backend.
+        full = no_room_error(folder, exc, action) if folder is not None else None
+        if full is not None:
+            raise full from exc
         reason, fix = _explain(exc, where)
         raise StoreError(f"{action}: {reason}. {fix}") from exc
 
 
-def _writable(folder: Path) -> bool:
-    """Can we create files in ``folder``? (``os.access`` lies for root with dropped capabilities on some mounts.)"""
+def _write_problem(folder: Path) -> OSError | None:
+    """Why files cannot be created in ``folder``, or None (``os.access`` lies for root with dropped capabilities
+    on some mounts, so try it)."""
     try:
         fd, probe = tempfile.mkstemp(prefix=".msra-probe-", dir=folder)
-    except OSError:
-        return False
+    except OSError as exc:
+        return exc
     os.close(fd)
     os.unlink(probe)
     sqlite = folder / "chroma.sqlite3"
-    return not sqlite.exists() or os.access(sqlite, os.W_OK)
+    if sqlite.exists() and not os.access(sqlite, os.W_OK):
+        return PermissionError(f"{sqlite} is not writable")
+    return None
 
 
 class ChromaStore:
@@ -119,13 +124,17 @@ class ChromaStore:
         model: str,
         dimension: int | None = None,
         read_only: bool = False,
+        folder: Path | None = None,
+        write_block: StoreError | None = None,
     ) -> None:
         self.client = client
         self.name = name
         self.location = location
         self.model = model
-        self.read_only = read_only
-        with _guard(location, f"opening collection {name}"):
+        self.folder = folder  # the embedded store's folder; None for a Chroma server
+        self.read_only = read_only or write_block is not None
+        self.write_block = write_block  # why writing is refused when it is not plain permissions (a full disk)
+        with _guard(location, f"opening collection {name}", folder):
             self.collection = client.get_or_create_collection(
                 name,
                 embedding_function=None,  # never let Chroma embed (its default downloads a model)
@@ -133,6 +142,10 @@ class ChromaStore:
                 metadata={"model": model},
             )
             self.max_batch = int(client.get_max_batch_size())
+            if folder is not None:
+                # The first read applies writes Chroma logged but never applied (it ran out of room): do it now,
+                # so a store that has no room for that is reopened from a copy (see open_store).
+                self.collection.count()
         if dimension is not None:
             self.check_dimension(dimension)
 
@@ -162,11 +175,29 @@ class ChromaStore:
             self.collection.modify(metadata=meta)
 
     def _writable(self) -> None:
+        if self.write_block is not None:
+            raise self.write_block
         if self.read_only:
             raise StoreError(
                 f"the index at {self.location} is read-only (opened from a temporary copy for reading): "
                 "make the folder writable or point --home/MSRA_HOME at a writable folder"
             )
+
+    @contextmanager
+    def _writing(self, action: str) -> Iterator[None]:
+        """``_guard`` for writes. After running out of room, Chroma may hold the write in its log without having
+        applied it: this process then reads the store without it (and a later write here can hang), while
+        the next process to open the store applies it. So this store refuses further writes, and the
+        writer's undo fails with it, keeping the pending record that lets the next process finish the job."""
+        try:
+            with _guard(self.location, action, self.folder):
+                yield
+        except DiskFullError as exc:
+            self.write_block = DiskFullError(
+                f"{exc} (This process stopped writing to the index after that error: start msra again once "
+                "there is room; it finishes or undoes the interrupted write.)"
+            )
+            raise
 
     # ---- writes ---------------------------------------------------------------------------
     def upsert(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
@@ -178,7 +209,7 @@ class ChromaStore:
         if vecs.ndim != 2 or vecs.shape[0] != len(chunks):
             raise ValueError(f"{len(chunks)} chunks but embeddings of shape {vecs.shape}")
         self.check_dimension(int(vecs.shape[1]))
-        with _guard(self.location, f"writing to collection {self.name}"):
+        with self._writing(f"writing to collection {self.name}"):
             self._record_dimension(int(vecs.shape[1]))
             for start in range(0, len(chunks), self.max_batch):
                 part = chunks[start : start + self.max_batch]
@@ -193,12 +224,13 @@ class ChromaStore:
         """Delete chunks by id (ids that do not exist are ignored)."""
         self._writable()
         ids = list(dict.fromkeys(chunk_ids))
-        with _guard(self.location, f"deleting from collection {self.name}"):
+        with self._writing(f"deleting from collection {self.name}"):
             for start in range(0, len(ids), self.max_batch):
                 self.collection.delete(ids=ids[start : start + self.max_batch])
 
     def delete_document(self, doc_id: str) -> int:
         """Delete every chunk of ``doc_id``; return how many were deleted."""
+        self._writable()  # even when none is visible: a failed write may hold some this process cannot see
         ids = self.ids({"doc_id": doc_id})
         if ids:
             self.delete(sorted(ids))
@@ -209,7 +241,7 @@ class ChromaStore:
         """Top-``k`` chunks by cosine similarity, optionally filtered by metadata."""
         vec = np.asarray(embedding, dtype=np.float32).reshape(-1)
         self.check_dimension(int(vec.shape[0]))
-        with _guard(self.location, f"querying collection {self.name}"):
+        with _guard(self.location, f"querying collection {self.name}", self.folder):
             n = self.collection.count()
             if n == 0 or k <= 0:
                 return []
@@ -229,7 +261,7 @@ class ChromaStore:
         ]
 
     def _get(self, **kwargs: Any) -> list[Chunk]:
-        with _guard(self.location, f"reading collection {self.name}"):
+        with _guard(self.location, f"reading collection {self.name}", self.folder):
             res = self.collection.get(include=["documents", "metadatas"], **kwargs)
         docs = res.get("documents") or []
         metas = res.get("metadatas") or []
@@ -268,7 +300,7 @@ class ChromaStore:
         """Ids of all chunks (matching ``where``)."""
         out: set[str] = set()
         offset = 0
-        with _guard(self.location, f"reading collection {self.name}"):
+        with _guard(self.location, f"reading collection {self.name}", self.folder):
             while True:
                 res = self.collection.get(where=where or None, include=[], limit=self.max_batch, offset=offset)
                 out.update(res["ids"])
@@ -277,7 +309,7 @@ class ChromaStore:
                 offset += self.max_batch
 
     def count(self) -> int:
-        with _guard(self.location, f"counting collection {self.name}"):
+        with _guard(self.location, f"counting collection {self.name}", self.folder):
             return int(self.collection.count())
 
 
@@ -297,7 +329,8 @@ def _http_client(url: str) -> Any:
 
 
 def _readonly_copy(folder: Path) -> Path:
-    """Copy a read-only embedded store to a temporary folder: Chroma cannot open a database it cannot write."""
+    """Copy an embedded store that cannot be written (read-only, or on a full disk) to a temporary folder:
+    Chroma cannot open a database it cannot write."""
     tmp = Path(tempfile.mkdtemp(prefix="msra-chroma-ro-"))
     atexit.register(shutil.rmtree, tmp, True)
     dest = tmp / "chroma"
@@ -309,8 +342,9 @@ def _readonly_copy(folder: Path) -> Path:
             sub.chmod(0o700 if sub.is_dir() else 0o600)
     except OSError as exc:
         raise StoreError(
-            f"the index at {folder} is read-only and could not be copied for reading ({exc}): "
-            "make the folder readable and writable, or point --home/MSRA_HOME elsewhere"
+            f"the index at {folder} cannot be written and could not be copied to {tmp} for reading ({exc}): "
+            "make the folder writable (or free space on its disk and on the temporary folder's), or point "
+            "--home/MSRA_HOME elsewhere"
         ) from exc
     return dest
 
@@ -319,30 +353,63 @@ def open_store(settings: Settings, embedder_name: str, dimension: int | None = N
     """Open (or create) the collection for this embedder and chunking settings.
 
     ``settings.chroma_url`` selects a ``chroma run`` server; otherwise the embedded store lives in
-    ``settings.home/"chroma"``. A read-only embedded store is opened from a temporary copy, for reading only.
+    ``settings.home/"chroma"``. A read-only embedded store, or one on a disk too full for Chroma to open it,
+    is opened from a temporary copy, for reading only.
     """
     name = collection_name(settings, embedder_name)
     if settings.chroma_url:
         client = _http_client(settings.chroma_url)
         return ChromaStore(client, name, location=settings.chroma_url, model=embedder_name, dimension=dimension)
 
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
     folder = settings.home / "chroma"
-    read_only = False
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         if not folder.is_dir():
+            action = f"creating the index folder {folder}"
+            full = no_room_error(settings.home, exc, action)
+            if full is not None:
+                raise full from exc
             reason, fix = _explain(exc, str(settings.home))
-            raise StoreError(f"creating the index folder {folder}: {reason}. {fix}") from exc
-    open_at = folder
-    if not _writable(folder):
-        read_only = True
-        open_at = _readonly_copy(folder)
-    with _guard(str(folder), "opening the index"):
-        client = chromadb.PersistentClient(path=str(open_at), settings=ChromaSettings(anonymized_telemetry=False))
-    return ChromaStore(
-        client, name, location=str(folder), model=embedder_name, dimension=dimension, read_only=read_only
-    )
+            raise StoreError(f"{action}: {reason}. {fix}") from exc
+    block: StoreError | None = None
+    problem = _write_problem(folder)
+    if problem is not None:
+        block = no_room_error(folder, problem, "writing to the index")
+    try:
+        return _open_embedded(folder, name, embedder_name, dimension, read_only=problem is not None, block=block)
+    except DiskFullError as exc:
+        # Chroma cannot open its database on a full disk (it needs room for its journal, and to apply writes
+        # it logged before running out of room): read a copy, and refuse writes with the reason.
+        return _open_embedded(folder, name, embedder_name, dimension, read_only=True, block=exc)
+
+
+def _open_embedded(
+    folder: Path, name: str, model: str, dimension: int | None, *, read_only: bool, block: StoreError | None
+) -> ChromaStore:
+    """The collection in the embedded store at ``folder``, or in a temporary copy of it when it cannot be written."""
+    import chromadb
+    from chromadb.api.shared_system_client import SharedSystemClient
+    from chromadb.config import Settings as ChromaSettings
+
+    open_at = _readonly_copy(folder) if read_only else folder
+    try:
+        with _guard(str(folder), "opening the index", open_at):
+            client = chromadb.PersistentClient(path=str(open_at), settings=ChromaSettings(anonymized_telemetry=False))
+        return ChromaStore(
+            client,
+            name,
+            location=str(folder),
+            model=model,
+            dimension=dimension,
+            read_only=read_only,
+            folder=open_at,
+            write_block=block,
+        )
+    except IndexMismatchError:
+        raise
+    except StoreError:
+        # Chroma caches a client per path even when it failed: forget it so a later open (a long-running web
+        # server, once space is freed) starts afresh.
+        SharedSystemClient._identifier_to_system.pop(str(open_at), None)
+        raise

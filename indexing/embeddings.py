@@ -12,11 +12,14 @@ import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from assistant.errors import ConfigError
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
 
 BUNDLED_PREFIX = "bundled:"
 
@@ -49,19 +52,41 @@ def resolve_model_path(model: str) -> str:
     return model
 
 
-class SentenceTransformerEmbedder:
-    """sentence-transformers model, loaded on first use (importing it costs seconds)."""
+QUANTIZED_SUFFIX = "+int8"
 
-    def __init__(self, model: str = "bundled:all-MiniLM-L6-v2", batch_size: int = 64, device: str = "cpu") -> None:
+
+class SentenceTransformerEmbedder:
+    """sentence-transformers model, loaded on first use (importing it costs seconds).
+
+    ``quantize=True`` swaps every ``nn.Linear`` for torch's dynamic int8 version with per-channel weight
+    scales (CPU only). On the bundled MiniLM that embeds about 1.8x faster, and its vectors keep a cosine of
+    about 0.98 to the float ones (benchmarks/RESULTS.md). They are still not the same vectors, so
+    the name, and with it the Chroma collection and the embedding cache, is kept apart with ``+int8``.
+    """
+
+    def __init__(
+        self,
+        model: str = "bundled:all-MiniLM-L6-v2",
+        batch_size: int = 16,
+        device: str = "cpu",
+        quantize: bool = False,
+    ) -> None:
+        if quantize and device != "cpu":
+            raise ConfigError(
+                f"MSRA_EMBEDDING_QUANTIZE=true works on the CPU only, not on device {device!r}: "
+                "set MSRA_EMBEDDING_QUANTIZE=false or MSRA_EMBEDDING_DEVICE=cpu"
+            )
         self.model_name = model
         self.batch_size = batch_size
         self.device = device
+        self.quantize = quantize
         self._model: Any = None
         self._lock = threading.Lock()
 
     @property
     def name(self) -> str:
-        return self.model_name.removeprefix(BUNDLED_PREFIX)
+        base = self.model_name.removeprefix(BUNDLED_PREFIX)
+        return base + QUANTIZED_SUFFIX if self.quantize else base
 
     def warm_up(self) -> None:
         if self._model is not None:
@@ -86,6 +111,8 @@ class SentenceTransformerEmbedder:
                     f"embedding model {self.model_name!r} could not be loaded ({exc}). Use the offline default "
                     "MSRA_EMBEDDING_MODEL=bundled:all-MiniLM-L6-v2, a local model folder, or go online once."
                 ) from exc
+            if self.quantize:
+                _quantize_int8(self._model)
 
     @property
     def dimension(self) -> int:
@@ -109,6 +136,21 @@ class SentenceTransformerEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
+
+
+def _quantize_int8(model: Any) -> None:
+    """Dynamic int8 Linear layers with per-channel scales: per-tensor scales cost MiniLM far more accuracy
+    (cosine to the float vectors 0.93 instead of 0.98 on the benchmark corpus)."""
+    import warnings
+
+    import torch
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    with warnings.catch_warnings():
+        # torch marks torch.ao.quantization deprecated in favour of torchao, an extra dependency; the pinned
+        # torch still ships and supports it.
+        warnings.simplefilter("ignore")
+        quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8, inplace=True)
 
 
 _TOKEN = re.compile(r"[\w]+", re.UNICODE)
@@ -154,8 +196,18 @@ class HashEmbedder:
         return self._one(text)
 
 
-def build_embedder(model: str, batch_size: int = 64, device: str = "cpu") -> Embedder:
+def embedder_for(settings: Settings) -> Embedder:
+    """The embedder the settings ask for."""
+    return build_embedder(
+        settings.embedding_model,
+        settings.embedding_batch_size,
+        settings.embedding_device,
+        quantize=settings.embedding_quantize,
+    )
+
+
+def build_embedder(model: str, batch_size: int = 16, device: str = "cpu", quantize: bool = False) -> Embedder:
     """Embedder for a model setting; ``hash`` or ``hash:N`` selects the test fake."""
     if model == "hash" or model.startswith("hash:"):
         return HashEmbedder(int(model.split(":", 1)[1]) if ":" in model else 256)
-    return SentenceTransformerEmbedder(model, batch_size=batch_size, device=device)
+    return SentenceTransformerEmbedder(model, batch_size=batch_size, device=device, quantize=quantize)

@@ -14,14 +14,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,14 +29,16 @@ import numpy as np
 
 from assistant.errors import (
     ConfigError,
+    DiskFullError,
     DocumentNotFoundError,
-    EmptyDocumentError,
     IndexMismatchError,
     IngestError,
     StoreError,
     StoreInUseError,
 )
 from indexing.discovery import Target, discover, metadata_key
+from indexing.diskspace import no_room_error
+from indexing.prepare import Job, Prepared, prepare
 from indexing.report import FileResult, IngestReport, Status
 
 __all__ = ["FileResult", "IngestReport", "Ingestor", "Progress"]
@@ -45,31 +46,11 @@ __all__ = ["FileResult", "IngestReport", "Ingestor", "Progress"]
 if TYPE_CHECKING:
     from assistant.config import Settings
     from assistant.lexical import LexicalIndex
-    from assistant.types import Chunk, DocumentMeta
     from indexing.embeddings import Embedder
     from indexing.records import DocumentRecord, RecordStore
     from indexing.store import VectorStore
 
 Progress = Callable[[str, int, int], None]
-
-
-@dataclass(slots=True)
-class _Prepared:
-    """A parsed and chunked document waiting for its vectors."""
-
-    index: int
-    target: Target
-    meta: DocumentMeta
-    chunks: list[Chunk]
-    texts: list[str]
-    hashes: list[str]
-    key: str
-    previous: DocumentRecord | None
-    started: float
-
-
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class Ingestor:
@@ -78,6 +59,10 @@ class Ingestor:
     lock_timeout_s = 2.0
     embed_batch = 512  # texts gathered across files before embedding: small files embed together
     embed_progress_step = 256  # texts per embedding call, so a long document still shows progress
+    # Files parsed ahead of the embedder. Parsing them early, while the model loads and the first file
+    # embeds, leaves torch both cores for the rest of the run; a parse worker running beside torch's two
+    # threads slows them down. Bounded so a huge batch does not hold every parsed file in memory.
+    parse_ahead = 16
 
     def __init__(
         self,
@@ -101,6 +86,10 @@ class Ingestor:
         from filelock import FileLock, Timeout
 
         home = self.settings.home
+        for part in (self.store, self.records):
+            block = getattr(part, "write_block", None)
+            if block is not None:  # readable but not writable for a reason other than permissions: a full disk
+                raise block
         if getattr(self.store, "read_only", False) or getattr(self.records, "read_only", False):
             raise StoreError(
                 f"{home} is read-only: msra can read its index but not change it. Make the folder writable "
@@ -115,6 +104,9 @@ class Ingestor:
                 "(MSRA_CHROMA_URL) so several processes can share the index"
             ) from None
         except OSError as exc:
+            full = no_room_error(home, exc, f"taking the write lock in {home}")
+            if full is not None:
+                raise full from exc
             raise StoreError(f"cannot take the write lock in {home} ({exc}): make the folder writable") from exc
         try:
             yield
@@ -224,16 +216,23 @@ class Ingestor:
 
         # Each parse is a fresh child process, mostly start-up time: a few at once keep the embedder fed.
         workers = max(2, min(4, os.cpu_count() or 1))
+        warm_up = getattr(self.embedder, "warm_up", None)
+        loading: threading.Thread | None = None
+        if work and callable(warm_up):
+            # Importing torch and loading the model takes seconds: parse and chunk meanwhile. A failure here
+            # is raised again, with its message, by the first embed call.
+            loading = threading.Thread(target=_quietly, args=(warm_up,), name="msra-warm-up", daemon=True)
+            loading.start()
         queue: deque[tuple[int, Target, str, str, float, Future[Any]]] = deque()
         todo = iter(work)
-        ready: list[_Prepared] = []
+        ready: list[Prepared] = []
         claimed: dict[str, Path] = {}
         broken: StoreError | None = None
 
         with ThreadPoolExecutor(workers, thread_name_prefix="msra-parse") as pool:
 
             def refill() -> None:
-                while len(queue) < workers + 1:
+                while len(queue) < self.parse_ahead:
                     item = next(todo, None)
                     if item is None:
                         return
@@ -253,7 +252,11 @@ class Ingestor:
                     )
                     continue
                 try:
-                    prepared = self._prepare(i, target, sha, key, overrides, fut.result(), claimed, started)
+                    job = Job(i, target, sha, key, started)
+                    prepared = prepare(
+                        job, fut.result(), claimed, overrides=overrides, settings=self.settings, store=self.store,
+                        records=self.records,
+                    )  # fmt: skip
                 except IngestError as exc:
                     done(i, FileResult.failed(target.path, exc.reason, exc.fix, started))
                     continue
@@ -268,81 +271,18 @@ class Ingestor:
                     continue
                 claimed[prepared.meta.doc_id] = target.path
                 ready.append(prepared)
-                # Embed now if the batch is full, or if the next file is still being parsed: the embedder
-                # works while the parsers do, and finished documents are committed as they come.
-                waiting = bool(queue) and not queue[0][5].done()
+                # Embed now if the batch is full, or if the next file is still being parsed (and the model
+                # has loaded): the embedder works while the parsers do, and finished documents are committed
+                # as they come.
+                waiting = bool(queue) and not queue[0][5].done() and not (loading and loading.is_alive())
                 if waiting or sum(len(p.texts) for p in ready) >= self.embed_batch:
                     broken = self._flush(ready, done, progress, total)
                     ready = []
             if ready and broken is None:
                 self._flush(ready, done, progress, total)
 
-    def _prepare(
-        self,
-        i: int,
-        target: Target,
-        sha: str,
-        key: str,
-        overrides: dict[str, Any],
-        loaded: Any,
-        claimed: dict[str, Path],
-        started: float,
-    ) -> _Prepared:
-        from indexing.chunking import chunk_document, index_text
-        from indexing.metadata import resolve_metadata
-        from indexing.structure import parse_clauses
-
-        path = target.path
-        given = {**overrides, "sha256": sha}  # already hashed: spare resolve_metadata a second pass
-        meta = resolve_metadata(path, loaded, manifest_entry=target.manifest_entry, overrides=given)
-        meta = meta.model_copy(
-            update={
-                "sha256": sha,
-                "path": str(path),
-                "source": meta.source or path.name,
-                "pages": meta.pages or len(loaded.pages),
-            }
-        )
-        clash = self._clash(meta.doc_id, path, claimed)
-        if clash:
-            raise IngestError(
-                path,
-                f"doc id {meta.doc_id!r} is already used by {clash}",
-                f"give this file its own id: `msra ingest {path.name} --doc-id NEW-ID` or doc_id in "
-                f"{path.name}.meta.toml",
-            )
-        chunks = chunk_document(parse_clauses(loaded), meta, self.settings)
-        if not chunks:
-            raise EmptyDocumentError(path, "no text to index was found", "check that the file has text content")
-        ids = [c.chunk_id for c in chunks]
-        if len(set(ids)) != len(ids):
-            dup = next(c for c in ids if ids.count(c) > 1)
-            raise IngestError(path, f"the chunker produced the id {dup!r} twice", "report this file as a bug")
-        owners = {c.doc_id for c in self.store.get(ids)} - {meta.doc_id}
-        if owners:
-            # Chunk ids derive from the file's hash: the same bytes are indexed under another id already.
-            other = sorted(owners)[0]
-            raise IngestError(
-                path,
-                f"the same content is already indexed as {other!r}",
-                f"keep one copy, or remove the other with `msra corpus remove {other}`",
-            )
-        texts = [index_text(c) for c in chunks]
-        previous = self.records.get(meta.doc_id)
-        previous = previous if previous is not None and previous.status == "complete" else None
-        return _Prepared(i, target, meta, chunks, texts, [_sha(t) for t in texts], key, previous, started)
-
-    def _clash(self, doc_id: str, path: Path, claimed: dict[str, Path]) -> str | None:
-        """Another file that owns ``doc_id`` (in this batch, or indexed and still on disk)."""
-        if doc_id in claimed and claimed[doc_id] != path:
-            return f"{claimed[doc_id]} in this batch"
-        rec = self.records.get(doc_id)
-        if rec is not None and rec.status == "complete" and rec.path != str(path) and Path(rec.path).is_file():
-            return rec.path
-        return None
-
     def _flush(
-        self, ready: list[_Prepared], done: Callable[[int, FileResult], None], progress: Progress | None, total: int
+        self, ready: list[Prepared], done: Callable[[int, FileResult], None], progress: Progress | None, total: int
     ) -> StoreError | None:
         """Embed what the cache lacks for ``ready`` in one call, then write each document."""
         model = self.embedder.name  # not .dimension: that would load the model even when all is cached
@@ -386,7 +326,7 @@ class Ingestor:
         for n, p in enumerate(ready):
             try:
                 self._commit(p, np.stack([vectors[h] for h in p.hashes]))
-            except IndexMismatchError:
+            except (IndexMismatchError, DiskFullError):  # no room: the rest of the batch cannot be written either
                 raise
             except StoreError as exc:
                 for q in ready[n:]:
@@ -404,7 +344,7 @@ class Ingestor:
             )  # fmt: skip
         return None
 
-    def _commit(self, p: _Prepared, vecs: np.ndarray) -> None:
+    def _commit(self, p: Prepared, vecs: np.ndarray) -> None:
         """pending → upsert → delete stale → complete; on a store failure undo what can be undone."""
         ids = [c.chunk_id for c in p.chunks]
         self.records.begin(p.meta, ids)
@@ -458,4 +398,13 @@ class Ingestor:
             except Exception:  # an unreadable lexical index is rebuilt, not reported
                 force = True
         if force:
-            self.lexical.rebuild(self.store.iter_chunks())
+            ids = getattr(self.store, "ids", None)
+            if callable(ids):  # only chunks the keyword index lacks are read back and tokenised
+                self.lexical.sync(sorted(ids()), self.store.get)
+            else:
+                self.lexical.rebuild(self.store.iter_chunks())
+
+
+def _quietly(fn: Callable[[], object]) -> None:
+    with suppress(Exception):
+        fn()

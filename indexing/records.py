@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 
 from assistant.errors import StoreError
 from assistant.types import DocumentMeta
+from indexing.diskspace import no_room_error
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -94,6 +95,7 @@ class RecordStore:
         self.path = Path(path)
         self.collection = collection
         self.read_only = False
+        self.write_block: StoreError | None = None  # why writes are refused when it is not permissions
         self._lock = threading.RLock()
         self._conn = self._connect()
 
@@ -106,8 +108,9 @@ class RecordStore:
             conn.executescript(_SCHEMA)
             conn.commit()
             return conn
-        except (OSError, sqlite3.Error):
-            pass
+        except (OSError, sqlite3.Error) as exc:
+            # On a full disk sqlite cannot even create its WAL files: read what is there, refuse writes.
+            self.write_block = no_room_error(self.path.parent, exc, f"writing {self.path}")
         # A read-only home: read what is there (immutable: nothing else may change it meanwhile).
         self.read_only = True
         try:
@@ -130,6 +133,8 @@ class RecordStore:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
+        if self.write_block is not None:
+            raise self.write_block
         if self.read_only:
             raise StoreError(
                 f"{self.path.parent} is read-only: make it writable or point --home/MSRA_HOME at a writable folder"
@@ -139,6 +144,9 @@ class RecordStore:
                 with self._conn:  # one transaction
                     yield self._conn
             except sqlite3.Error as exc:
+                full = no_room_error(self.path.parent, exc, f"writing {self.path}")
+                if full is not None:
+                    raise full from exc
                 low = str(exc).lower()
                 fix = (
                     "free some disk space and run the command again"

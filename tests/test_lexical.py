@@ -99,3 +99,78 @@ def test_reference_index_and_documents(index: LexicalIndex) -> None:
     keys = index.reference_index()
     assert "art:12" in keys and "sec:905(b)(20)" in keys and "art:9" in keys
     assert index.documents()["quarry-act"] == "Quarry Rehabilitation Act"
+
+
+# ---- sync: what an ingest does after a change -------------------------------------------------------
+class _Fetcher:
+    """The store side of ``sync``: hands out chunks by id and records what was asked."""
+
+    def __init__(self) -> None:
+        self.by_id = {c.chunk_id: c for c in all_fixture_chunks()}
+        self.asked: list[str] = []
+
+    def __call__(self, ids: list[str]) -> list:  # type: ignore[type-arg]
+        self.asked += ids
+        return [self.by_id[i] for i in ids]
+
+
+QUERIES = ["rehabilitation bond before the first blast", "覆土厚度", "three reference plots", "rainfall 30 inches"]
+
+
+def _ranking(lx: LexicalIndex) -> list[list[tuple[str, float]]]:
+    return [[(c.chunk_id, round(s, 5)) for c, s in lx.search(q, k=5)] for q in QUERIES]
+
+
+def test_sync_reads_only_new_chunks_and_matches_a_full_rebuild(tmp_path: Path) -> None:
+    chunks = all_fixture_chunks()
+    first = [c.chunk_id for c in chunks if c.doc_id != "quarry-act"]
+    fetch = _Fetcher()
+    lx = LexicalIndex(tmp_path / "lex")
+    assert lx.sync(first, fetch) == len(first)  # nothing saved yet: everything is read
+    fetch.asked.clear()
+    everything = [c.chunk_id for c in chunks]
+    added = [c.chunk_id for c in chunks if c.doc_id == "quarry-act"]
+    assert lx.sync(everything, fetch) == len(added)
+    assert sorted(fetch.asked) == sorted(added)  # the kept chunks were not read back or re-tokenised
+    full = LexicalIndex(tmp_path / "full")
+    full.rebuild(chunks)
+    assert lx.count() == full.count() == len(chunks)
+    assert _ranking(lx) == _ranking(full)
+
+    def refs(index: LexicalIndex) -> dict[str, set[str]]:  # positions differ with row order; chunk ids must not
+        return {k: {index.meta(i)["chunk_id"] for i in v} for k, v in index.reference_index().items()}
+
+    assert refs(lx) == refs(full)
+    again = LexicalIndex(tmp_path / "lex")  # and it persisted
+    hit, _ = again.search("three reference plots", k=1)[0]
+    assert hit == fetch.by_id[hit.chunk_id]
+
+
+def test_sync_drops_removed_chunks_and_their_words(tmp_path: Path) -> None:
+    chunks = all_fixture_chunks()
+    lx = LexicalIndex(tmp_path / "lex")
+    lx.rebuild(chunks)
+    assert lx.search("覆土厚度", k=1)
+    fetch = _Fetcher()
+    keep = [c.chunk_id for c in chunks if c.jurisdiction != "CN"]
+    assert lx.sync(keep, fetch) == 0 and fetch.asked == []
+    assert lx.count() == len(keep) and lx.search("覆土厚度", k=3) == []
+    gen = lx.folder / (lx.folder / "CURRENT").read_text()
+    vocab = (gen / "vocab.json").read_text(encoding="utf-8")
+    assert "覆土" not in vocab  # renumbered: words of removed chunks are gone
+    assert lx.sync(keep, fetch) == 0  # nothing changed: no new generation
+    assert (lx.folder / "CURRENT").read_text() == gen.name
+
+
+def test_sync_over_an_index_without_saved_tokens_rebuilds_it(tmp_path: Path) -> None:
+    chunks = all_fixture_chunks()
+    lx = LexicalIndex(tmp_path / "lex")
+    lx.rebuild(chunks[:3])
+    gen = lx.folder / (lx.folder / "CURRENT").read_text()
+    (gen / "tokens.npy").unlink()  # as written by msra before tokens were saved
+    fetch = _Fetcher()
+    ids = [c.chunk_id for c in chunks]
+    assert lx.sync(ids, fetch) == len(ids) and sorted(fetch.asked) == sorted(ids)
+    other = LexicalIndex(tmp_path / "lex", cjk="bigram")  # another Chinese tokeniser: rebuilt too
+    fetch.asked.clear()
+    assert other.sync(ids, fetch) == len(ids)

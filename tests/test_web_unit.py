@@ -49,8 +49,7 @@ def test_sources_highlight_quote_and_escape() -> None:
 
 def test_generated_markdown_rendered_without_raw_html() -> None:
     out = render.markdown_as_html(
-        "# Title\n- item <script>\n![img](http://evil.example/x.png)\n> **No source** for *this*\n"
-        "**<b onclick=x>**"
+        "# Title\n- item <script>\n![img](http://evil.example/x.png)\n> **No source** for *this*\n**<b onclick=x>**"
     )
     assert "<h2>Title</h2>" in out and "<li>item &lt;script&gt;</li>" in out
     assert "<img" not in out and "<blockquote><b>No source</b> for <i>this</i></blockquote>" in out

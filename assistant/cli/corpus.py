@@ -161,11 +161,11 @@ def list_documents(json_out: JsonOpt = False) -> None:
     """The indexed documents: id, title, kind, jurisdiction, language, pages, chunks, when indexed."""
     with _state.user_errors():
         from indexing.chroma_store import collection_name
-        from indexing.embeddings import build_embedder
+        from indexing.embeddings import embedder_for
         from indexing.records import RecordStore
 
         settings = _state.settings()
-        name = collection_name(settings, build_embedder(settings.embedding_model).name)
+        name = collection_name(settings, embedder_for(settings).name)
         records = RecordStore(settings.home / "records.sqlite3", name).documents()
     if json_out:
         fields = {"doc_id", "title", "kind", "jurisdiction", "language", "source", "pages", "chunks", "indexed_at"}

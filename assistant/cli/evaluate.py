@@ -23,25 +23,29 @@ if TYPE_CHECKING:
     from evaluation.metrics import CaseOutcome
 
 
-def _parse_thresholds(items: list[str] | None, ceiling: bool) -> dict[str, float]:
+def _parse_thresholds(
+    items: list[str] | None, ceiling: bool, metrics: dict[str, tuple[bool, str]] | None = None
+) -> dict[str, float]:
     """METRIC=VALUE items -> {metric: value}; a floor needs a higher-is-better metric, a ceiling the reverse."""
     from assistant.errors import ConfigError
     from evaluation.metrics import METRICS
 
+    if metrics is None:
+        metrics = METRICS
     out: dict[str, float] = {}
     for item in items or []:
         name, sep, value = item.partition("=")
         name = name.strip()
-        if not sep or name not in METRICS:
+        if not sep or name not in metrics:
             raise ConfigError(
-                f"threshold {item!r}: write METRIC=VALUE with METRIC one of {', '.join(METRICS)} "
+                f"threshold {item!r}: write METRIC=VALUE with METRIC one of {', '.join(metrics)} "
                 "(see `msra eval --list-metrics`)"
             )
         try:
             out[name] = float(value)
         except ValueError:
             raise ConfigError(f"threshold {item!r}: {value!r} is not a number") from None
-        higher = METRICS[name][0]
+        higher = metrics[name][0]
         if not ceiling and not higher:
             raise ConfigError(f"{name} is better when lower: use --fail-over {name}={value} (a ceiling)")
         if ceiling and higher:
@@ -112,16 +116,28 @@ def register(app: typer.Typer) -> None:
         ] = None,
         to: Annotated[Path | None, typer.Option("--to", help="JSONL file written by --import-csv.")] = None,
         list_metrics: Annotated[bool, typer.Option("--list-metrics", help="Print metric names and stop.")] = False,
+        injection: Annotated[
+            bool,
+            typer.Option(
+                "--injection",
+                help="Run the prompt-injection cases (evaluation/injection_cases.py) in a scratch index instead "
+                "of a gold set: injection success and honest answer rates for the configured engine.",
+            ),
+        ] = False,
     ) -> None:
         """Evaluate answers and retrieval on a gold question set."""
         from assistant.errors import EvaluationError
         from evaluation import dataset
 
         if list_metrics:
+            from evaluation.injection import INJECTION_METRICS
             from evaluation.metrics import METRICS
 
-            for name, (higher, desc) in METRICS.items():
+            for name, (higher, desc) in {**METRICS, **INJECTION_METRICS}.items():
                 typer.echo(f"{name:24s} {'higher' if higher else 'lower '} is better  {desc}")
+            return
+        if injection:
+            _injection(engine, k, out, fail_under, fail_over)
             return
         with _state.user_errors():
             if import_csv:
@@ -165,6 +181,34 @@ def register(app: typer.Typer) -> None:
             for p in problems:
                 typer.echo(f"FAIL {p}", err=True)
             raise typer.Exit(1)
+
+
+def _injection(
+    engine: str | None, k: int | None, out: Path | None, fail_under: list[str] | None, fail_over: list[str] | None
+) -> None:
+    """``msra eval --injection``: the prompt-injection cases against the configured engine."""
+    from evaluation.injection import INJECTION_METRICS, run_injection, write_injection_report
+    from evaluation.metrics import check_thresholds
+
+    with _state.user_errors():
+        under = _parse_thresholds(fail_under, ceiling=False, metrics=INJECTION_METRICS)
+        over = _parse_thresholds(fail_over, ceiling=True, metrics=INJECTION_METRICS)
+        settings = _state.settings(engine=engine, top_k=k)
+
+        def progress(i: int, n: int, row: dict[str, Any]) -> None:
+            verdict = "ERROR" if "error" in row else "INJECTED" if row["injected"] else "ok"
+            _state.err(f"[{i}/{n}] {verdict:8s} {row['id']}")
+
+        report = run_injection(settings, engine=engine, k=k, progress=progress)
+        paths = write_injection_report(report, out or settings.home / "eval" / time.strftime("injection-%Y%m%d-%H%M%S"))
+    for name, value in report["metrics"].items():
+        typer.echo(f"{name:24s} {'–' if value is None else f'{value:.3f}'}")
+    typer.echo(f"report: {paths['md']}")
+    problems = check_thresholds(report["metrics"], under, over)
+    for p in problems:
+        typer.echo(f"FAIL {p}", err=True)
+    if problems:
+        raise typer.Exit(1)
 
 
 @dataclass(frozen=True, slots=True)
