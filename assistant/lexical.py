@@ -3,8 +3,8 @@
 Layout of ``folder``: ``CURRENT`` names the live generation folder ``gen-<id>/`` holding the bm25s
 arrays, ``meta.jsonl`` (one line of chunk metadata per chunk, no text), ``texts.jsonl`` and
 ``offsets.npy`` (byte offsets of each text line, so a search reads only the texts it returns), and each
-chunk's token ids (``tokens.npy``, ``token_offsets.npy``, ``vocab.json``) so that ``sync`` after an ingest
-tokenises only the new chunks instead of the whole corpus.
+chunk's token ids (``tokens.npy``, ``token_offsets.npy``, ``vocab.json``) and clause keys
+(``refkeys.jsonl``), so that ``sync`` after an ingest tokenises and parses only the new chunks.
 ``rebuild`` writes a new generation and then swaps ``CURRENT`` with ``os.replace``: a reader sees the
 old index or the new one, never half of one.
 
@@ -13,9 +13,12 @@ questions of evaluation/gold/dev_shared.jsonl over the three Chinese laws (BM25 
 retrieved: recall@1 jieba 0.955, bigrams 0.864; recall@5 1.0 both), so jieba is the default (``cjk=``
 chooses; the choice is saved with the index so searches tokenise the way the index was built).
 
-Memory: the bm25s arrays are memory-mapped once the index holds more than 20,000 chunks; texts stay on
-disk; chunk metadata stays in memory as dicts — measured 2.0 KB per chunk with tracemalloc on the SMCRA +
-Chinese-law index (828 chunks), so about 200 MB per 100k chunks (extrapolated, not measured at that scale).
+Memory: the bm25s arrays are memory-mapped once the index holds more than 20,000 chunks, so processes on
+one machine share them through the page cache; texts stay on disk and are read per hit. Chunk metadata stays
+in memory as dicts: loading a 100,000-chunk index adds 227-229 MB to a process's RSS
+(benchmarks/RESULTS.md, ``lexical_rss_mb``), linear in chunks. Every msra process that answers questions
+(CLI, web app) holds that much per 100k chunks beside the Chroma client or server; to serve millions of
+chunks, move the metadata columns into numpy arrays or search with the server's own full-text index.
 """
 
 from __future__ import annotations
@@ -44,12 +47,19 @@ MMAP_ABOVE = 20_000
 READ = mmap.ACCESS_READ
 
 
+def _ref_keys(meta: dict[str, Any]) -> list[str]:
+    """The canonical clause keys a chunk answers to, from its metadata."""
+    aliases = [a for a in str(meta.get("aliases") or "").split("|") if a]
+    return sorted(chunk_keys(aliases, str(meta.get("clause", ""))))
+
+
 @dataclass
 class _Saved:
     """A generation on disk, as :meth:`LexicalIndex.sync` reuses it."""
 
     base: Path
     meta_lines: list[str]
+    ref_lines: list[str] | None
     chunk_ids: list[str]
     text_offsets: np.ndarray
     tokens: np.ndarray  # token ids of every chunk, end to end; chunk i is tokens[token_offsets[i]:token_offsets[i+1]]
@@ -134,9 +144,11 @@ class LexicalIndex:
             if (base / "tokenizer").read_text().strip() != self.cjk or not (base / "tokens.npy").is_file():
                 return None
             lines = (base / "meta.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+            refs = base / "refkeys.jsonl"
             return _Saved(
                 base=base,
                 meta_lines=lines,
+                ref_lines=refs.read_text(encoding="utf-8").splitlines(keepends=True) if refs.is_file() else None,
                 chunk_ids=[json.loads(line)["chunk_id"] for line in lines],
                 text_offsets=np.load(base / "offsets.npy"),
                 tokens=np.load(base / "tokens.npy"),
@@ -162,7 +174,11 @@ class LexicalIndex:
         rows: list[np.ndarray] = []
         offsets: list[int] = []
         try:
-            with (tmp / "meta.jsonl").open("w", encoding="utf-8") as fm, (tmp / "texts.jsonl").open("wb") as ft:
+            with (
+                (tmp / "meta.jsonl").open("w", encoding="utf-8") as fm,
+                (tmp / "refkeys.jsonl").open("w", encoding="utf-8") as fr,
+                (tmp / "texts.jsonl").open("wb") as ft,
+            ):
                 if old is not None and kept:
                     with (
                         (old.base / "texts.jsonl").open("rb") as f,
@@ -171,6 +187,12 @@ class LexicalIndex:
                         ends = [*old.text_offsets[1:].tolist(), len(m)]
                         for i in kept:
                             fm.write(old.meta_lines[i])
+                            if old.ref_lines is not None:
+                                fr.write(old.ref_lines[i])
+                            else:
+                                fr.write(
+                                    json.dumps(_ref_keys(json.loads(old.meta_lines[i])), ensure_ascii=False) + "\n"
+                                )
                             offsets.append(ft.tell())
                             ft.write(m[int(old.text_offsets[i]) : ends[i]])
                             rows.append(old.tokens[old.token_offsets[i] : old.token_offsets[i + 1]])
@@ -180,6 +202,7 @@ class LexicalIndex:
                     meta = chunk.metadata()
                     meta["chunk_id"] = chunk.chunk_id
                     fm.write(json.dumps(meta, ensure_ascii=False) + "\n")
+                    fr.write(json.dumps(_ref_keys(meta), ensure_ascii=False) + "\n")
                     offsets.append(ft.tell())
                     ft.write(json.dumps(chunk.text, ensure_ascii=False).encode("utf-8") + b"\n")
             n = len(rows)
@@ -297,9 +320,13 @@ class LexicalIndex:
             return {}
         if self._keys is None:
             keys: dict[str, list[int]] = {}
-            for i, m in enumerate(self._meta):
-                aliases = [a for a in str(m.get("aliases") or "").split("|") if a]
-                for key in chunk_keys(aliases, str(m.get("clause", ""))):
+            saved = self.folder / str(self._gen) / "refkeys.jsonl"
+            if saved.is_file():  # parsed once when the generation was written: 5 s per 100k chunks saved here
+                rows = (json.loads(line) for line in saved.open(encoding="utf-8"))
+            else:
+                rows = (_ref_keys(m) for m in self._meta)
+            for i, row in enumerate(rows):
+                for key in row:
                     keys.setdefault(key, []).append(i)
             self._keys = keys
         return self._keys

@@ -174,3 +174,21 @@ def test_sync_over_an_index_without_saved_tokens_rebuilds_it(tmp_path: Path) -> 
     other = LexicalIndex(tmp_path / "lex", cjk="bigram")  # another Chinese tokeniser: rebuilt too
     fetch.asked.clear()
     assert other.sync(ids, fetch) == len(ids)
+
+
+def test_clause_keys_saved_with_the_generation_match_keys_parsed_from_metadata(tmp_path: Path) -> None:
+    lx = LexicalIndex(tmp_path / "lex")
+    lx.rebuild(all_fixture_chunks())
+    saved = lx.reference_index()
+    assert "art:12" in saved and "sec:905(b)(20)" in saved
+    gen = lx.folder / (lx.folder / "CURRENT").read_text()
+    (gen / "refkeys.jsonl").unlink()  # a generation written before the keys were saved
+    assert LexicalIndex(tmp_path / "lex").reference_index() == saved
+    # sync over that generation writes the keys again, for kept rows too
+    ids = [c.chunk_id for c in all_fixture_chunks()]
+    fetch = _Fetcher()
+    lx2 = LexicalIndex(tmp_path / "lex")
+    assert lx2.sync(ids[1:], fetch) == 0
+    new_gen = lx2.folder / (lx2.folder / "CURRENT").read_text()
+    assert (new_gen / "refkeys.jsonl").is_file()
+    assert set(LexicalIndex(tmp_path / "lex").reference_index()) <= set(saved)
