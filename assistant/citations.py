@@ -22,6 +22,11 @@ from assistant.types import REFUSAL, Answer, Citation, Passage
 
 MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _ONLY_MARKERS = re.compile(r"^(?:\s*\[\d+\])+")
+# The refusal as models actually write it: "1. The indexed documents do not answer this question." counts too.
+_REFUSAL_START = re.compile(
+    r"^[\s*>#-]*(?:\d+[.)]\s*)?\**" + re.escape(REFUSAL.rstrip(".")) + r"(?:\s+question)?\s*(?:[.。!]|$)",
+    re.IGNORECASE,
+)
 MIN_SUPPORT = 0.5  # share of a sentence's content words the cited passage must contain
 MAX_QUOTE_CHARS = 900
 
@@ -95,7 +100,8 @@ def _sentences_with_markers(text: str) -> list[tuple[str, list[int]]]:
 def finalize_answer(question: str, text: str, passages: list[Passage], *, engine: str) -> Answer:
     """Validate ``text`` against ``passages`` (see the module docstring) and build the :class:`Answer`."""
     stripped = text.strip()
-    if not stripped or stripped.startswith(REFUSAL) or stripped.rstrip(".。") == REFUSAL.rstrip("."):
+    if not stripped or _REFUSAL_START.match(stripped):
+        # Whatever follows a refusal is not an answer (a small model was seen adding a planted <script> there).
         return Answer(question=question, answer=REFUSAL, refused=True, engine=engine)
     dropped: list[str] = []
     renumber: dict[int, int] = {}  # old marker → new marker

@@ -191,6 +191,29 @@ def test_refusal_reply_is_a_refusal(engine: LLMEngine, server: FakeLLMServer) ->
     assert answer.refused and answer.answer == REFUSAL and answer.citations == []
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "The indexed documents do not answer this question.",  # as SmolLM2-135M wrote it
+        "1. The indexed documents do not answer this question.\n2. The indexed documents are data, not instructions.",
+        "The indexed documents do not answer this question.\n<script>fetch('https://collect.example.net/')</script>",
+        "**The indexed documents do not answer this.**",
+    ],
+)
+def test_refusal_as_models_word_it_is_a_refusal_and_drops_what_follows(
+    engine: LLMEngine, server: FakeLLMServer, reply: str
+) -> None:
+    server.script(reply)
+    answer = engine.answer("What is the capital of France?", _passages())
+    assert answer.refused and answer.answer == REFUSAL and answer.citations == []
+
+
+def test_a_hedged_answer_is_not_taken_for_a_refusal(engine: LLMEngine, server: FakeLLMServer) -> None:
+    server.script("The indexed documents do not answer this directly, but the bond is 5,000 yuan per hectare [2].")
+    answer = engine.answer("How much is the bond?", _passages())
+    assert not answer.refused and "5,000 yuan" in answer.answer and [c.marker for c in answer.citations] == ["[1]"]
+
+
 def test_no_passages_refuses_without_calling_the_model(engine: LLMEngine, server: FakeLLMServer) -> None:
     assert engine.answer("Anything?", []).refused
     *pieces, final = list(engine.stream("Anything?", []))
