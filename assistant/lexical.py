@@ -99,7 +99,7 @@ class LexicalIndex:
         If it cannot be written (a full disk), the previous generation stays in place and the error says so;
         the next ingest sees the index disagree with the store and rebuilds it.
         """
-        self._guarded(lambda: self._rebuild(chunks))
+        self._guarded(lambda: self._write(chunks, None, []))
 
     def sync(self, chunk_ids: Iterable[str], fetch: Callable[[list[str]], Iterable[Chunk]]) -> int:
         """Make the index hold exactly ``chunk_ids``; return how many chunks had to be read and tokenised.
@@ -157,9 +157,6 @@ class LexicalIndex:
             )
         except (OSError, ValueError, KeyError):
             return None  # unreadable: rebuild from the store instead
-
-    def _rebuild(self, chunks: Iterable[Chunk]) -> None:
-        self._write(chunks, None, [])
 
     def _write(self, chunks: Iterable[Chunk], old: _Saved | None, kept: list[int]) -> None:
         """Write a new generation of ``old``'s rows ``kept`` followed by ``chunks``, then make it current."""

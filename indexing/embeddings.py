@@ -197,17 +197,13 @@ class HashEmbedder:
 
 
 def embedder_for(settings: Settings) -> Embedder:
-    """The embedder the settings ask for."""
-    return build_embedder(
-        settings.embedding_model,
-        settings.embedding_batch_size,
-        settings.embedding_device,
-        quantize=settings.embedding_quantize,
-    )
-
-
-def build_embedder(model: str, batch_size: int = 16, device: str = "cpu", quantize: bool = False) -> Embedder:
-    """Embedder for a model setting; ``hash`` or ``hash:N`` selects the test fake."""
+    """The embedder the settings ask for; the model ``hash`` or ``hash:N`` selects the test fake."""
+    model = settings.embedding_model
     if model == "hash" or model.startswith("hash:"):
         return HashEmbedder(int(model.split(":", 1)[1]) if ":" in model else 256)
-    return SentenceTransformerEmbedder(model, batch_size=batch_size, device=device, quantize=quantize)
+    return SentenceTransformerEmbedder(
+        model,
+        batch_size=settings.embedding_batch_size,
+        device=settings.embedding_device,
+        quantize=settings.embedding_quantize,
+    )

@@ -364,10 +364,7 @@ class Ingestor:
 
     def _doc_ids(self, doc_id: str) -> set[str]:
         """Ids the store holds for ``doc_id`` (catches leftovers no record knows about)."""
-        ids = getattr(self.store, "ids", None)
-        if callable(ids):
-            return set(ids({"doc_id": doc_id}))
-        return {c.chunk_id for c in self.store.document_chunks(doc_id)}
+        return self.store.ids({"doc_id": doc_id})
 
     # ---- removal and lexical sync --------------------------------------------------------
     def remove(self, doc_id: str) -> int:
@@ -397,12 +394,8 @@ class Ingestor:
                 force = self.lexical.count() != self.store.count()
             except Exception:  # an unreadable lexical index is rebuilt, not reported
                 force = True
-        if force:
-            ids = getattr(self.store, "ids", None)
-            if callable(ids):  # only chunks the keyword index lacks are read back and tokenised
-                self.lexical.sync(sorted(ids()), self.store.get)
-            else:
-                self.lexical.rebuild(self.store.iter_chunks())
+        if force:  # only chunks the keyword index lacks are read back and tokenised
+            self.lexical.sync(sorted(self.store.ids()), self.store.get)
 
 
 def _quietly(fn: Callable[[], object]) -> None:

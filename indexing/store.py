@@ -43,6 +43,10 @@ class VectorStore(Protocol):
 
     def iter_chunks(self, where: Where | None = None, batch_size: int = 2000) -> Iterator[Chunk]: ...
 
+    def ids(self, where: Where | None = None) -> set[str]:
+        """Ids of all chunks (matching ``where``), without reading their texts."""
+        ...
+
     def count(self) -> int: ...
 
 
@@ -130,6 +134,9 @@ class MemoryStore:
         for c in list(self._chunks.values()):
             if matches(c.metadata(), where):
                 yield c
+
+    def ids(self, where: Where | None = None) -> set[str]:
+        return {cid for cid, c in self._chunks.items() if matches(c.metadata(), where)}
 
     def count(self) -> int:
         return len(self._chunks)
