@@ -16,9 +16,9 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from assistant.sentences import Span, split_sentences
-from assistant.tokens import has_cjk, numbers, tokenize
-from assistant.types import REFUSAL, Answer, Citation, Passage
+from assistant.core.sentences import Span, split_sentences
+from assistant.core.tokens import has_cjk, numbers, tokenize
+from assistant.core.types import REFUSAL, Answer, Citation, Passage
 
 MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _ONLY_MARKERS = re.compile(r"^(?:\s*\[\d+\])+")

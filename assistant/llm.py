@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from assistant.config import Settings
-from assistant.errors import ConfigError, LLMError
+from assistant.core.config import Settings
+from assistant.core.errors import ConfigError, LLMError
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

@@ -17,8 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import TemplateError
-from assistant.types import Passage
+from assistant.core.errors import TemplateError
+from assistant.core.types import Passage
 
 if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage

@@ -2,7 +2,7 @@
 
 Channels, each a ranked candidate list of ``settings.candidate_k`` chunks:
 - dense: cosine similarity of the question's embedding (``store.query``);
-- bm25: :class:`assistant.lexical.LexicalIndex`;
+- bm25: :class:`indexing.lexical.LexicalIndex`;
 - reference: chunks whose aliases or clause path answer to a clause the question names ("Article 46",
   "第四十六条", "§ 1265(b)(20)", "30 CFR 816.116", "Principle 3"), restricted to documents the question
   names ("Mineral Resources Law") when it names one. It has a higher weight: a named clause is the
@@ -21,15 +21,15 @@ import hashlib
 import re
 from typing import TYPE_CHECKING, Any
 
-from assistant.references import match_strength, parse_refs
-from assistant.tokens import has_cjk, stem, tokenize
-from assistant.types import Chunk, Passage
+from assistant.core.references import match_strength, parse_refs
+from assistant.core.tokens import has_cjk, stem, tokenize
+from assistant.core.types import Chunk, Passage
 from indexing.store import filters_to_where, matches
 
 if TYPE_CHECKING:
-    from assistant.config import Settings
-    from assistant.lexical import LexicalIndex
+    from assistant.core.config import Settings
     from indexing.embeddings import Embedder
+    from indexing.lexical import LexicalIndex
     from indexing.store import VectorStore
 
 WEIGHTS = {"dense": 1.0, "bm25": 1.0, "ref": 3.0}
@@ -163,7 +163,7 @@ class HybridRetriever:
         """The ``k`` best passages for ``query``; ``mode`` overrides ``settings.retrieval_mode``."""
         mode = mode or self.settings.retrieval_mode
         if mode not in ("hybrid", "dense", "bm25"):
-            from assistant.errors import ConfigError
+            from assistant.core.errors import ConfigError
 
             raise ConfigError(f"unknown retrieval mode {mode!r}: use hybrid, dense or bm25")
         where = filters_to_where(filters)

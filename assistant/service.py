@@ -11,15 +11,15 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.config import Settings
-from assistant.errors import ConfigError
-from assistant.types import Answer, Chunk, Passage
+from assistant.core.config import Settings
+from assistant.core.errors import ConfigError
+from assistant.core.types import Answer, Chunk, Passage
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from assistant.lexical import LexicalIndex
     from indexing.embeddings import Embedder
+    from indexing.lexical import LexicalIndex
     from indexing.pipeline import IngestReport
     from indexing.records import DocumentRecord, RecordStore
     from indexing.store import VectorStore
@@ -51,9 +51,9 @@ class Assistant:
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> Assistant:
         """Real components from settings; keyword overrides replace any of them."""
-        from assistant.lexical import LexicalIndex
         from indexing.chroma_store import open_store
         from indexing.embeddings import embedder_for
+        from indexing.lexical import LexicalIndex
         from indexing.records import RecordStore
 
         settings.home.mkdir(parents=True, exist_ok=True)

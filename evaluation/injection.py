@@ -24,12 +24,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import EvaluationError, MsraError
+from assistant.core.errors import EvaluationError, MsraError
 from evaluation.injection_cases import CASES, InjectionCase
 from evaluation.matching import contains_phrase, facts_hit
 
 if TYPE_CHECKING:
-    from assistant.config import Settings
+    from assistant.core.config import Settings
     from assistant.service import Assistant
 
 # name -> (higher is better, meaning); gates use the same METRIC=VALUE form as `msra eval`.
@@ -164,7 +164,7 @@ def run_injection(
 def _report(
     rows: list[dict[str, Any]], settings: Settings, engine: str, planted: bool, seconds: float
 ) -> dict[str, Any]:
-    from assistant.config import PROJECT_ROOT
+    from assistant.core.config import PROJECT_ROOT
     from evaluation.report import git_commit, prompt_versions, settings_snapshot
 
     run: dict[str, Any] = {"kind": "injection", "engine": engine, "planted": planted, "seconds": round(seconds, 1)}

@@ -9,7 +9,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
-from indexing.cn_numerals import cn_to_int, roman_to_int
+from assistant.core.numerals import cn_to_int, roman_to_int
 
 _WS = re.compile(r"\s+")
 _MARKER = re.compile(r"\[(\d+(?:\s*[,，]\s*\d+)*)\]")

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import EvaluationError
+from assistant.core.errors import EvaluationError
 from evaluation.metrics import HEADLINE, METRICS, CaseOutcome, aggregate, by_tag
 
 REPORT_TAGS = ("difficulty", "language", "kind", "jurisdiction", "topic")

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from assistant.errors import EvaluationError, MsraError
+from assistant.core.errors import EvaluationError, MsraError
 from evaluation.dataset import GoldCase
 from evaluation.matching import clause_matches, facts_hit
 from evaluation.metrics import CaseOutcome, citation_correctness, citation_support, citation_valid

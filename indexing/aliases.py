@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from indexing.cn_numerals import int_to_cn, int_to_roman
+from assistant.core.numerals import int_to_cn, int_to_roman
 
 if TYPE_CHECKING:
     from indexing.structure import Node

@@ -22,13 +22,13 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from assistant.errors import DiskFullError, IndexMismatchError, StoreError
-from assistant.types import Chunk
+from assistant.core.errors import DiskFullError, IndexMismatchError, StoreError
+from assistant.core.types import Chunk
 from indexing.diskspace import no_room_error
 from indexing.store import Where
 
 if TYPE_CHECKING:
-    from assistant.config import Settings
+    from assistant.core.config import Settings
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _MAX_NAME = 512

@@ -14,8 +14,8 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.config import Settings
-from assistant.types import CLAUSE_SEP, Chunk, Clause, DocumentMeta
+from assistant.core.config import Settings
+from assistant.core.types import CLAUSE_SEP, Chunk, Clause, DocumentMeta
 
 #: Part of every collection name: bump whenever structure detection or chunking changes output.
 STRUCTURE_VERSION = "s1"

@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-from assistant.errors import DiskFullError
+from assistant.core.errors import DiskFullError
 
 __all__ = ["LOW_INODES", "LOW_SPACE_BYTES", "file_size_limit", "free_bytes", "free_inodes", "no_room_error"]
 

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from assistant.errors import ConfigError
+from assistant.core.errors import ConfigError
 
 if TYPE_CHECKING:
-    from assistant.config import Settings
+    from assistant.core.config import Settings
 
 BUNDLED_PREFIX = "bundled:"
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Protocol
 
-from indexing.cn_numerals import int_to_roman, is_roman, roman_to_int
+from assistant.core.numerals import int_to_roman, is_roman, roman_to_int
 
 _ENUM_PREFIX = re.compile(r"^((?:\([A-Za-z0-9]{1,5}\))+)(?=\s|$|[—–-])\s*(.*)$")
 _ENUM_TOKEN = re.compile(r"\(([A-Za-z0-9]{1,5})\)")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from indexing.cn_numerals import CN_NUMERAL_CHARS, cn_to_int, is_roman, parse_number, roman_to_int
+from assistant.core.numerals import CN_NUMERAL_CHARS, cn_to_int, is_roman, parse_number, roman_to_int
 from indexing.enumerators import enum_prefix, enum_tokens
 
 _CN = CN_NUMERAL_CHARS + "0-9"

@@ -35,8 +35,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import ConfigError
-from assistant.types import DOC_KINDS, DocumentMeta, LoadedDocument
+from assistant.core.errors import ConfigError
+from assistant.core.types import DOC_KINDS, DocumentMeta, LoadedDocument
 
 SIDECAR_SUFFIXES: tuple[str, ...] = (".meta.toml", ".meta.yaml", ".meta.yml")
 _META_KEYS = ("doc_id", "title", "kind", "jurisdiction", "language", "version", "effective_date", "url")

@@ -17,7 +17,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import replace
 
-from assistant.types import Page
+from assistant.core.types import Page
 
 # Full-width punctuation that Chinese text needs as-is (NFKC maps it to ASCII).
 _PROTECTED = "，！？；：（）～"

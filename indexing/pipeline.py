@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistant.errors import (
+from assistant.core.errors import (
     ConfigError,
     DiskFullError,
     DocumentNotFoundError,
@@ -44,9 +44,9 @@ from indexing.report import FileResult, IngestReport, Status
 __all__ = ["FileResult", "IngestReport", "Ingestor", "Progress"]
 
 if TYPE_CHECKING:
-    from assistant.config import Settings
-    from assistant.lexical import LexicalIndex
+    from assistant.core.config import Settings
     from indexing.embeddings import Embedder
+    from indexing.lexical import LexicalIndex
     from indexing.records import DocumentRecord, RecordStore
     from indexing.store import VectorStore
 

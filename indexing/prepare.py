@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import EmptyDocumentError, IngestError
+from assistant.core.errors import EmptyDocumentError, IngestError
 
 if TYPE_CHECKING:
-    from assistant.config import Settings
-    from assistant.types import Chunk, DocumentMeta
+    from assistant.core.config import Settings
+    from assistant.core.types import Chunk, DocumentMeta
     from indexing.discovery import Target
     from indexing.records import DocumentRecord, RecordStore
     from indexing.store import VectorStore

@@ -21,8 +21,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
-from assistant.errors import StoreError
-from assistant.types import DocumentMeta
+from assistant.core.errors import StoreError
+from assistant.core.types import DocumentMeta
 from indexing.diskspace import no_room_error
 
 _SCHEMA = """

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from assistant.types import Page
+from assistant.core.types import Page
 from indexing.enumerators import enum_prefix
 from indexing.headings import classify_line
 

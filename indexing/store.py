@@ -12,7 +12,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from assistant.types import Chunk
+from assistant.core.types import Chunk
 
 Where = dict[str, Any]  # Chroma-style metadata filter, e.g. {"jurisdiction": "CN"} or {"$and": [...]}
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from assistant.types import Clause, LoadedDocument
+from assistant.core.types import Clause, LoadedDocument
 from indexing import aliases as alias_rules
 from indexing.enumerators import choose_style, enum_prefix, style_hint
 from indexing.headings import (

@@ -24,11 +24,11 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import CorruptDocumentError, IngestError, ParseLimitError, UnsupportedFileError
+from assistant.core.errors import CorruptDocumentError, IngestError, ParseLimitError, UnsupportedFileError
 
 if TYPE_CHECKING:
-    from assistant.config import Settings
-    from assistant.types import LoadedDocument
+    from assistant.core.config import Settings
+    from assistant.core.types import LoadedDocument
 
 _ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from assistant.config import Settings
-from assistant.lexical import LexicalIndex
-from assistant.references import zh_number
+from assistant.core.config import Settings
+from assistant.core.references import zh_number
+from assistant.core.types import CLAUSE_SEP, Chunk
 from assistant.retrieval import HybridRetriever
-from assistant.types import CLAUSE_SEP, Chunk
 from indexing.embeddings import Embedder
+from indexing.lexical import LexicalIndex
 from indexing.store import MemoryStore
 
 FIXTURES = Path(__file__).parent / "fixtures" / "answers"

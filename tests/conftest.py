@@ -29,7 +29,7 @@ def tmp_home(tmp_path: Path) -> Path:
 @pytest.fixture
 def hash_settings(tmp_home: Path):
     """Settings using the fast hashing fake embedder."""
-    from assistant.config import load_settings
+    from assistant.core.config import load_settings
 
     return load_settings(tmp_home, embedding_model="hash")
 

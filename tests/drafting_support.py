@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from assistant.config import load_settings
+from assistant.core.config import load_settings
 from assistant.service import Assistant
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "drafting"

@@ -16,7 +16,7 @@ from assistant.cli import app
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from assistant.config import load_settings
+    from assistant.core.config import load_settings
     from assistant.service import Assistant
 
     home = tmp_path_factory.mktemp("ask-home")

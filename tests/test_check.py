@@ -9,11 +9,11 @@ import pytest
 from drafting_support import FIXTURES, shared_fixture_assistant
 from typer.testing import CliRunner
 
+from assistant.core.errors import EmptyDocumentError, UnsupportedFileError
+from assistant.core.types import Page
 from assistant.drafting.check import CHECK_THRESHOLDS, check_plan, classify, to_markdown
 from assistant.drafting.plan_reader import read_plan, split_plan
 from assistant.drafting.site import SiteProfile
-from assistant.errors import EmptyDocumentError, UnsupportedFileError
-from assistant.types import Page
 
 PLAN = FIXTURES / "plan-missing-tailings.md"
 SITE = SiteProfile(name="Qingshan Colliery", country="China", commodity="coal", mine_type="underground")

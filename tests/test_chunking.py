@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
-from assistant.config import Settings, load_settings
-from assistant.types import CLAUSE_SEP, Clause, DocumentMeta, LoadedDocument, Page
+from assistant.core.config import Settings, load_settings
+from assistant.core.types import CLAUSE_SEP, Clause, DocumentMeta, LoadedDocument, Page
 from indexing.chunking import STRUCTURE_VERSION, chunk_document, index_text
 from indexing.structure import parse_clauses
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.citations import finalize_answer, supports
-from assistant.types import REFUSAL, Chunk, Passage
+from assistant.core.types import REFUSAL, Chunk, Passage
 
 
 def _p(i: int, text: str, *, page_start: int = 1, page_end: int = 1) -> Passage:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexing.cn_numerals import cn_to_int, int_to_cn, int_to_roman, is_roman, parse_number, roman_to_int
+from assistant.core.numerals import cn_to_int, int_to_cn, int_to_roman, is_roman, parse_number, roman_to_int
 
 
 @pytest.mark.parametrize(

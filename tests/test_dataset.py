@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import EvaluationError
+from assistant.core.errors import EvaluationError
 from evaluation.dataset import (
     BUNDLED_GOLD,
     SHARED_GOLD,

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from drafting_support import shared_fixture_assistant
 
+from assistant.core.errors import ConfigError, TemplateError
 from assistant.drafting.draft import NO_EVIDENCE, Drafter
 from assistant.drafting.export import to_docx, to_markdown, write
 from assistant.drafting.site import SiteProfile, filters_for, load_site, placeholder
 from assistant.drafting.templates import SectionTemplate, load_section, load_sections, load_template
-from assistant.errors import ConfigError, TemplateError
 from indexing.embeddings import HashEmbedder
 
 REPO = Path(__file__).resolve().parent.parent
@@ -281,8 +281,8 @@ def test_llm_engine_output_is_validated_and_renumbered(hash_assistant, us_site):
 
 
 def test_case_study_evidence_is_labelled_not_passed_off_as_a_rule():
+    from assistant.core.types import Citation
     from assistant.drafting.draft import CitedSentence, Draft, DraftItem
-    from assistant.types import Citation
 
     def ref(marker: str, kind: str) -> Citation:
         return Citation(

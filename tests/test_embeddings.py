@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.config import load_settings
-from assistant.errors import ConfigError
+from assistant.core.config import load_settings
+from assistant.core.errors import ConfigError
 from indexing.chroma_store import collection_name
 from indexing.embeddings import HashEmbedder, SentenceTransformerEmbedder, embedder_for
 

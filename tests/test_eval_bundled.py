@@ -20,7 +20,7 @@ GATE_CEILINGS = {"false_refusal_rate": 0.05}
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_bundled_gold_gate(real_embedder, tmp_path: Path) -> None:
-    from assistant.config import load_settings
+    from assistant.core.config import load_settings
     from assistant.service import Assistant
 
     settings = load_settings(tmp_path / "home")

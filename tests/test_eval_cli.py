@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import _state, app
-from assistant.types import REFUSAL, Answer, Chunk, Citation, Passage
+from assistant.core.types import REFUSAL, Answer, Chunk, Citation, Passage
 from evaluation.runner import judge
 
 # Our own tiny texts (never copied from elsewhere): a "restoration code" with numbered sections.
@@ -274,7 +274,7 @@ def test_run_cli_judges_contract_lines(gold: Path, tmp_path: Path) -> None:
 def test_run_cli_reports_broken_contract(gold: Path, tmp_path: Path) -> None:
     import sys
 
-    from assistant.errors import EvaluationError
+    from assistant.core.errors import EvaluationError
     from evaluation.dataset import load_gold
     from evaluation.runner import run_cli
 

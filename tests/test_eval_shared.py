@@ -41,7 +41,7 @@ CEILINGS = {"false_refusal_rate": 0.1}
 @pytest.mark.shared
 @pytest.mark.timeout(900)
 def test_dev_shared_gold_set(shared_dir: Path, real_embedder, tmp_path: Path) -> None:
-    from assistant.config import load_settings
+    from assistant.core.config import load_settings
     from assistant.service import Assistant
 
     settings = load_settings(tmp_path / "home")

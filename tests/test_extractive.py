@@ -9,7 +9,7 @@ import pytest
 from answer_corpus import FIXTURES, all_fixture_chunks, build_retriever
 
 from assistant.answer.extractive import ExtractiveEngine
-from assistant.types import REFUSAL
+from assistant.core.types import REFUSAL
 from indexing.embeddings import HashEmbedder
 
 
@@ -68,7 +68,7 @@ def test_refusal_threshold_offset_moves_the_decision(hash_settings, tmp_path: Pa
 
 
 def test_enumerated_item_gets_its_lead_in(hash_settings) -> None:
-    from assistant.types import Chunk, Passage
+    from assistant.core.types import Chunk, Passage
 
     text = (
         "Each permit shall require the operation to—\n(1) grade the land;\n(2) remove the topsoil as a separate layer;"
@@ -103,7 +103,7 @@ def test_stream_yields_pieces_then_the_answer(setup) -> None:
 
 @pytest.mark.slow
 def test_fixture_gold_with_the_real_model(real_embedder, tmp_path: Path) -> None:
-    from assistant.config import load_settings
+    from assistant.core.config import load_settings
 
     settings = load_settings(tmp_path)
     retriever = build_retriever(all_fixture_chunks(), real_embedder, settings, tmp_path / "lex")[0]
@@ -135,7 +135,7 @@ _FOCUS_TEXT = (
 
 
 def _focus_answer(hash_settings, q: str):
-    from assistant.types import Chunk, Passage
+    from assistant.core.types import Chunk, Passage
 
     chunk = Chunk("h1", "harlow-case", _FOCUS_TEXT, "Harlow Creek", 1, 1, 0, title="Harlow Creek case")
     return ExtractiveEngine(HashEmbedder(), hash_settings).answer(q, [Passage(chunk, 1.0, rank=1)])
@@ -177,7 +177,7 @@ def test_question_focus_extraction() -> None:
 
 
 def _two_acts():
-    from assistant.types import Chunk, Passage
+    from assistant.core.types import Chunk, Passage
 
     def art(doc: str, n: int, text: str) -> Passage:
         chunk = Chunk(
@@ -217,7 +217,7 @@ def test_acronym_names_a_document_over_topic_words_in_a_file_name() -> None:
 
 
 def test_lead_in_brings_its_enumerated_items(hash_settings) -> None:
-    from assistant.types import Chunk, Passage
+    from assistant.core.types import Chunk, Passage
 
     text = (
         "Before a quarry closes, the closure plan shall describe:\n(a) how the benches will be regraded;\n"
@@ -236,7 +236,7 @@ def test_lead_in_brings_its_enumerated_items(hash_settings) -> None:
 
 def test_only_the_lexically_best_sentences_are_embedded(hash_settings) -> None:
     from assistant.answer.extractive import EMBED_POOL
-    from assistant.types import Chunk, Passage
+    from assistant.core.types import Chunk, Passage
 
     class Counting(HashEmbedder):
         texts = 0

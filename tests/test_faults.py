@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from assistant.config import Settings, load_settings
-from assistant.errors import IndexMismatchError, StoreInUseError
+from assistant.core.config import Settings, load_settings
+from assistant.core.errors import IndexMismatchError, StoreInUseError
 from assistant.service import Assistant
 from indexing.embeddings import HashEmbedder
 
@@ -129,7 +129,7 @@ def test_kill9_of_a_real_ingest_then_restart(tmp_path: Path, tmp_home: Path) -> 
 PAUSE_SCRIPT = """
 import sys, time
 from pathlib import Path
-from assistant.config import load_settings
+from assistant.core.config import load_settings
 from assistant.service import Assistant
 a = Assistant.from_settings(load_settings(sys.argv[1], embedding_model="hash", min_chunk_chars=0))
 target = a.records if sys.argv[2] == "complete" else a.store
@@ -184,7 +184,7 @@ def test_kill9_inside_a_replacement(tmp_path: Path, tmp_home: Path, stop_at: str
 # ---- one writer, many readers ---------------------------------------------------------------
 HOLD_SCRIPT = """
 import sys, time
-from assistant.config import load_settings
+from assistant.core.config import load_settings
 from assistant.service import Assistant
 from indexing.pipeline import Ingestor
 a = Assistant.from_settings(load_settings(sys.argv[1], embedding_model="hash", min_chunk_chars=0))
@@ -273,7 +273,7 @@ def test_same_name_other_dimension_is_refused(tmp_path: Path, tmp_home: Path) ->
 # ---- read-only home -------------------------------------------------------------------------
 QUERY_SCRIPT = """
 import json, sys
-from assistant.config import load_settings
+from assistant.core.config import load_settings
 from assistant.service import Assistant
 a = Assistant.from_settings(load_settings(sys.argv[1], embedding_model="hash", min_chunk_chars=0))
 hits = a.store.query(a.embedder.embed_query("soil water slope"), k=3)
@@ -326,7 +326,7 @@ OPS = st.lists(
 
 DUMP_SCRIPT = """
 import json, sys
-from assistant.config import load_settings
+from assistant.core.config import load_settings
 from assistant.service import Assistant
 a = Assistant.from_settings(load_settings(sys.argv[1], embedding_model="hash", min_chunk_chars=0))
 chunks = list(a.store.iter_chunks())

@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 from test_faults import BIN, ENV, QUERY_SCRIPT, check_consistent, make_settings, write_doc
 
-from assistant.errors import DiskFullError
+from assistant.core.errors import DiskFullError
 from assistant.service import Assistant
 from indexing.diskspace import file_size_limit, free_bytes, no_room_error
 

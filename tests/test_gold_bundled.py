@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.types import DOC_KINDS
+from assistant.core.types import DOC_KINDS
 from evaluation.dataset import BUNDLED_GOLD, GoldCase, load_gold
 
 REPO = Path(__file__).resolve().parent.parent

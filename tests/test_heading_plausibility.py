@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.types import LoadedDocument, Page
+from assistant.core.types import LoadedDocument, Page
 from indexing.structure import parse_clauses
 
 

@@ -24,8 +24,8 @@ from pdfgen import (
     make_reference_loop_pdf,
 )
 
-from assistant.config import Settings
-from assistant.errors import (
+from assistant.core.config import Settings
+from assistant.core.errors import (
     CorruptDocumentError,
     EmptyDocumentError,
     EncryptedDocumentError,
@@ -33,7 +33,7 @@ from assistant.errors import (
     ParseLimitError,
     UnsupportedFileError,
 )
-from assistant.types import LoadedDocument
+from assistant.core.types import LoadedDocument
 from indexing.loaders import load_file
 from indexing.worker import parse_in_worker, parse_many
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from fake_llm_server import FakeLLMServer, Reply
 
-from assistant.config import load_settings
+from assistant.core.config import load_settings
 from evaluation.injection import injection_signals, run_injection
 from evaluation.injection_cases import CASES, OUTSIDE_HOST
 

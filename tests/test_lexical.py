@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from answer_corpus import all_fixture_chunks
 
-from assistant.lexical import LexicalIndex
-from assistant.tokens import content_terms, numbers, stem, tokenize
+from assistant.core.tokens import content_terms, numbers, stem, tokenize
+from indexing.lexical import LexicalIndex
 
 
 def test_tokenize_keeps_numbers_and_legal_references() -> None:

@@ -14,10 +14,10 @@ import pytest
 from fake_llm_server import FakeLLMServer, Reply
 
 from assistant.answer.llm_engine import LLMEngine
-from assistant.config import Settings, load_settings
-from assistant.errors import ConfigError, LLMError
+from assistant.core.config import Settings, load_settings
+from assistant.core.errors import ConfigError, LLMError
+from assistant.core.types import REFUSAL, Answer, Chunk, Passage
 from assistant.llm import build_chat_model
-from assistant.types import REFUSAL, Answer, Chunk, Passage
 
 TEXTS = [
     "Before mining begins, the operator shall strip the topsoil and store it separately from overburden, "
@@ -338,9 +338,9 @@ def test_ollama_answer_stream_and_errors(tmp_home: Path, server: FakeLLMServer) 
 # ---- through the Assistant facade -------------------------------------------------------------------------
 def _facade(settings: Settings, chat_model: object = None):  # type: ignore[no-untyped-def]
     """An Assistant over the demo chunks: hash embedder, in-memory store, the real BM25 index."""
-    from assistant.lexical import LexicalIndex
     from assistant.service import Assistant
     from indexing.embeddings import HashEmbedder
+    from indexing.lexical import LexicalIndex
     from indexing.store import MemoryStore
 
     embedder, store, lexical = HashEmbedder(), MemoryStore(), LexicalIndex(settings.home / "lexical")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.config import Settings
+from assistant.core.config import Settings
 from indexing.loaders import load_file
 from indexing.loaders.html import html_to_markdown
 from indexing.loaders.markdown import strip_emphasis

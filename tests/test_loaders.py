@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pdfgen import make_pdf
 
-from assistant.config import Settings
-from assistant.errors import UnsupportedFileError
+from assistant.core.config import Settings
+from assistant.core.errors import UnsupportedFileError
 from indexing.loaders import SUPPORTED_SUFFIXES, load_file
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import ConfigError
-from assistant.types import LoadedDocument, Page
+from assistant.core.errors import ConfigError
+from assistant.core.types import LoadedDocument, Page
 from indexing.metadata import (
     doc_id_for,
     infer_kind,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.types import Page
+from assistant.core.types import Page
 from indexing.normalize import normalize_text, strip_repeated_lines
 
 

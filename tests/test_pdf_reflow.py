@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from pdfgen import make_pdf
 
-from assistant.config import Settings
-from assistant.sentences import split_sentences
-from assistant.types import Page
+from assistant.core.config import Settings
+from assistant.core.sentences import split_sentences
+from assistant.core.types import Page
 from indexing.loaders import load_file
 from indexing.reflow import reflow_pages
 from indexing.structure import parse_clauses

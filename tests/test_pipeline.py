@@ -11,8 +11,8 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from assistant.config import Settings, load_settings
-from assistant.errors import DocumentNotFoundError, StoreError
+from assistant.core.config import Settings, load_settings
+from assistant.core.errors import DocumentNotFoundError, StoreError
 from assistant.service import Assistant
 from indexing.embeddings import HashEmbedder
 from indexing.pipeline import IngestReport
@@ -282,7 +282,7 @@ def test_folder_manifest_supplies_metadata(assistant: Assistant, tmp_path: Path,
 
 def test_interrupted_write_is_undone_on_next_ingest(assistant: Assistant, docs: Path, parses: list[Path]) -> None:
     """What a crash between 'pending' and 'complete' leaves behind is cleaned up before new work."""
-    from assistant.types import Chunk
+    from assistant.core.types import Chunk
     from indexing.pipeline import Ingestor
 
     assistant.ingest([docs / "guide.md", docs / "ordinance.md"])

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import PROJECT_ROOT
-from assistant.errors import TemplateError
+from assistant.core.config import PROJECT_ROOT
+from assistant.core.errors import TemplateError
+from assistant.core.types import REFUSAL, Chunk, Passage
 from assistant.prompts import format_history, format_passages, load_prompt, placeholders, prompt_versions
-from assistant.types import REFUSAL, Chunk, Passage
 
 PROMPTS = PROJECT_ROOT / "prompts"
 

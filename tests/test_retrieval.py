@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from answer_corpus import all_fixture_chunks, build_retriever
 
-from assistant.references import chunk_keys, match_strength, parse_refs
+from assistant.core.references import chunk_keys, match_strength, parse_refs
 from assistant.retrieval import HybridRetriever, named_documents
 from indexing.embeddings import HashEmbedder
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.sentences import split_sentences
+from assistant.core.sentences import split_sentences
 
 
 def _texts(text: str, language: str | None = None) -> list[str]:

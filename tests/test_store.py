@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.config import Settings, load_settings
-from assistant.errors import IndexMismatchError, StoreError
-from assistant.types import Chunk, DocumentMeta
+from assistant.core.config import Settings, load_settings
+from assistant.core.errors import IndexMismatchError, StoreError
+from assistant.core.types import Chunk, DocumentMeta
 from indexing.chroma_store import ChromaStore, collection_name, open_store
 from indexing.embeddings import HashEmbedder
 from indexing.records import RecordStore
@@ -163,7 +163,7 @@ def loopback_only(host, *a, **k):  # offline: any lookup of a real host fails
         raise socket.gaierror(f"offline test: {{host}}")
     return real(host, *a, **k)
 socket.getaddrinfo = loopback_only
-from assistant.config import load_settings
+from assistant.core.config import load_settings
 from indexing.chroma_store import open_store
 from indexing.embeddings import HashEmbedder
 e = HashEmbedder(64)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.types import Clause, LoadedDocument, Page
-from indexing.cn_numerals import int_to_cn
+from assistant.core.numerals import int_to_cn
+from assistant.core.types import Clause, LoadedDocument, Page
 from indexing.structure import parse_clauses
 
 

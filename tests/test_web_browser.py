@@ -85,7 +85,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _serve(home: Path, corpus: Path, real_embedder, users: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
     from assistant.cli.serve import launch
-    from assistant.config import load_settings
+    from assistant.core.config import load_settings
     from assistant.service import Assistant
 
     assistant = Assistant.from_settings(load_settings(home), embedder=real_embedder)

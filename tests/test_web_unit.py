@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import ConfigError, IngestError
-from assistant.types import REFUSAL, Answer, Chunk, Citation
+from assistant.core.errors import ConfigError, IngestError
+from assistant.core.types import REFUSAL, Answer, Chunk, Citation
 from assistant.web import render
 from assistant.web.quiz import grade, make_question
 from assistant.web.security import checker, parse_auth, safe_upload_name, store_upload

@@ -4,7 +4,7 @@ Features: the best cosine between the question and a candidate sentence, the sha
 content terms (clause references and named document titles set aside) found in the best passage, whether
 the question's numbers appear there, the share of its names ("Queensland", "France") found in any
 passage, and whether a clause the question names was found. The weights and ``THRESHOLD`` come from
-``python -m assistant.answer.calibrate`` over answerable and unanswerable questions (our fixture questions
+``python -m evaluation.calibrate`` over answerable and unanswerable questions (our fixture questions
 tests/fixtures/answers/gold.jsonl and the development gold set evaluation/gold/dev_shared.jsonl over the real
 SMCRA and Chinese laws): 0.225 refused every unanswerable fixture question and 10 of 11 unanswerable dev
 questions, and no answerable one. ``settings.refusal_threshold`` is added to ``THRESHOLD``.
@@ -16,8 +16,8 @@ import math
 import re
 from dataclasses import asdict, dataclass
 
-from assistant.references import strip_refs
-from assistant.tokens import ZH_QUESTION_STOP, content_terms, has_cjk, named_terms, numbers, tokenize
+from assistant.core.references import strip_refs
+from assistant.core.tokens import ZH_QUESTION_STOP, content_terms, has_cjk, named_terms, numbers, tokenize
 
 _ZH_QUESTION_CHARS = re.compile("[哪几何啥吗呢么谁]|多少|什么|怎么|怎样|如何")
 _GENERIC_NAMES = frozenset(

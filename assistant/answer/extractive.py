@@ -28,14 +28,14 @@ import numpy as np
 from assistant.answer.evidence import THRESHOLD, Evidence, coverage, covered, idf_weights, question_terms
 from assistant.answer.focus import Focus, focus_missing, question_focus
 from assistant.citations import finalize_answer
-from assistant.references import chunk_keys, match_strength, parse_refs
+from assistant.core.references import chunk_keys, match_strength, parse_refs
+from assistant.core.sentences import Span, split_sentences
+from assistant.core.tokens import content_terms, has_cjk, tokenize
+from assistant.core.types import REFUSAL, Answer, Passage
 from assistant.retrieval import document_name_words, named_documents
-from assistant.sentences import Span, split_sentences
-from assistant.tokens import content_terms, has_cjk, tokenize
-from assistant.types import REFUSAL, Answer, Passage
 
 if TYPE_CHECKING:
-    from assistant.config import Settings
+    from assistant.core.config import Settings
     from indexing.embeddings import Embedder
 
 _HEADING = re.compile(r"^#{1,6}\s+")

@@ -19,8 +19,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from assistant.references import strip_refs
-from assistant.tokens import has_cjk, named_terms, numbers, stem, tokenize
+from assistant.core.references import strip_refs
+from assistant.core.tokens import has_cjk, named_terms, numbers, stem, tokenize
 
 _AUX = frozenset(
     [

@@ -4,7 +4,7 @@ The model sees the versioned prompt ``prompts/answer.yaml``; what it writes is n
 ``assistant.citations.finalize_answer`` resolves its ``[n]`` markers against the passages actually
 retrieved, drops markers naming no passage, flags sentences no cited passage supports and detects the
 fixed refusal. Every backend failure (unreachable, slow, HTTP error, garbage) surfaces as one
-:class:`~assistant.errors.LLMError` within ``settings.llm_timeout_s``.
+:class:`~assistant.core.errors.LLMError` within ``settings.llm_timeout_s``.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from assistant.config import Settings
-from assistant.errors import LLMError
+from assistant.core.config import Settings
+from assistant.core.errors import LLMError
+from assistant.core.types import REFUSAL, Answer, Passage
 from assistant.llm import TextStream, describe_endpoint, invoke_text
 from assistant.prompts import Prompt, format_history, format_passages, load_prompt
-from assistant.types import REFUSAL, Answer, Passage
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

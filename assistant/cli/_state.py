@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
-from assistant.errors import MsraError
+from assistant.core.errors import MsraError
 
 if TYPE_CHECKING:
-    from assistant.config import Settings
+    from assistant.core.config import Settings
     from assistant.service import Assistant
 
 HOME: Path | None = None
@@ -21,7 +21,7 @@ T = TypeVar("T")
 
 
 def settings(**overrides: Any) -> Settings:
-    from assistant.config import load_settings
+    from assistant.core.config import load_settings
 
     return load_settings(HOME, **{k: v for k, v in overrides.items() if v is not None})
 

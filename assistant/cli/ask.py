@@ -11,15 +11,15 @@ import typer
 from assistant.cli import _state
 
 if TYPE_CHECKING:
+    from assistant.core.types import Answer
     from assistant.service import Assistant
-    from assistant.types import Answer
 
 FILTER_KEYS = ("kind", "jurisdiction", "language", "doc_id")
 
 
 def parse_filters(items: list[str] | None) -> dict[str, str | list[str]] | None:
     """``["kind=law", "jurisdiction=CN,US"]`` → ``{"kind": "law", "jurisdiction": ["CN", "US"]}``."""
-    from assistant.errors import ConfigError
+    from assistant.core.errors import ConfigError
 
     if not items:
         return None
@@ -62,7 +62,7 @@ def print_human(answer: Answer) -> None:
 
 def _ask_lines(assistant: Assistant, **kwargs: Any) -> None:
     """One JSON object per stdin line; models load once; empty lines are skipped."""
-    from assistant.errors import MsraError
+    from assistant.core.errors import MsraError
 
     for line in sys.stdin:
         question = line.strip()
@@ -92,7 +92,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print the answer as one JSON object.")] = False,
     ) -> None:
         """Answer a question from the indexed documents, every sentence cited — or say they do not answer it."""
-        from assistant.errors import ConfigError
+        from assistant.core.errors import ConfigError
 
         with _state.user_errors():
             if engine not in (None, "extractive", "llm"):

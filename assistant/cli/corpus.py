@@ -16,7 +16,7 @@ from assistant.cli import _state
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from assistant.types import Chunk
+    from assistant.core.types import Chunk
     from indexing.pipeline import IngestReport
 
 corpus_app = typer.Typer(
@@ -33,7 +33,7 @@ def _console(stderr: bool = False) -> Console:
 
 
 def _check_kind(kind: str | None) -> str | None:
-    from assistant.types import DOC_KINDS
+    from assistant.core.types import DOC_KINDS
 
     if kind is not None and kind not in DOC_KINDS:
         raise typer.BadParameter(f"{kind!r} is not a kind; use one of: {', '.join(DOC_KINDS)}", param_hint="--kind")
@@ -82,7 +82,7 @@ def ingest(
 
 def _bundled(corpus: Path) -> tuple[list[Path], Path]:
     """The files the bundled manifest lists (``[[source]]`` tables with ``file``), and the manifest."""
-    from assistant.errors import ConfigError
+    from assistant.core.errors import ConfigError
     from indexing.fetch import read_sources
 
     manifest = corpus / "sources.toml"
@@ -200,7 +200,7 @@ def show(
 ) -> None:
     """A document's clause tree, with the pages each clause spans."""
     with _state.user_errors():
-        from assistant.errors import DocumentNotFoundError
+        from assistant.core.errors import DocumentNotFoundError
 
         a = _state.assistant()
         record = a.records.get(doc)
@@ -223,7 +223,7 @@ def clause_tree(title: str, chunks: list[Chunk]) -> Any:
     from rich.markup import escape
     from rich.tree import Tree
 
-    from assistant.types import CLAUSE_SEP
+    from assistant.core.types import CLAUSE_SEP
 
     spans: dict[tuple[str, ...], list[int]] = {}  # path -> [first page, last page, chunks]
     order: list[tuple[str, ...]] = []
@@ -261,7 +261,7 @@ def fetch(
         try:
             sources = read_sources(source_file)
         except (OSError, ValueError) as exc:
-            from assistant.errors import ConfigError
+            from assistant.core.errors import ConfigError
 
             raise ConfigError(f"{source_file}: cannot read the manifest ({exc})") from exc
         folder = dest or settings.home / "sources"

@@ -17,7 +17,7 @@ import typer
 from assistant.cli import _state
 
 if TYPE_CHECKING:
-    from assistant.config import Settings
+    from assistant.core.config import Settings
     from assistant.service import Assistant
     from evaluation.dataset import GoldCase
     from evaluation.metrics import CaseOutcome
@@ -27,7 +27,7 @@ def _parse_thresholds(
     items: list[str] | None, ceiling: bool, metrics: dict[str, tuple[bool, str]] | None = None
 ) -> dict[str, float]:
     """METRIC=VALUE items -> {metric: value}; a floor needs a higher-is-better metric, a ceiling the reverse."""
-    from assistant.errors import ConfigError
+    from assistant.core.errors import ConfigError
     from evaluation.metrics import METRICS
 
     if metrics is None:
@@ -126,7 +126,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Evaluate answers and retrieval on a gold question set."""
-        from assistant.errors import EvaluationError
+        from assistant.core.errors import EvaluationError
         from evaluation import dataset
 
         if list_metrics:
@@ -255,7 +255,7 @@ def _report(
     over: dict[str, float],
     plots: bool,
 ) -> tuple[list[str], dict[str, float | None], dict[str, Path]]:
-    from assistant.config import PROJECT_ROOT
+    from assistant.core.config import PROJECT_ROOT
     from evaluation.metrics import check_thresholds
     from evaluation.report import build_report, write_report
 

@@ -16,11 +16,11 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
+from assistant.core.types import Citation
 from assistant.drafting.evidence import EvidenceFinder, term_hits
 from assistant.drafting.plan_reader import PlanPassage, read_plan
 from assistant.drafting.site import SiteProfile, jurisdictions_for
 from assistant.drafting.templates import SectionTemplate, TemplateItem, load_sections
-from assistant.types import Citation
 
 Status = Literal["covered", "partial", "missing"]
 
@@ -120,7 +120,7 @@ def check_plan(
         known = {t.id for t in templates}
         unknown = [s for s in sections if s not in known]
         if unknown:
-            from assistant.errors import TemplateError
+            from assistant.core.errors import TemplateError
 
             raise TemplateError(f"unknown section(s) {unknown}; known sections: {', '.join(sorted(known))}")
         templates = [t for t in templates if t.id in sections]

@@ -12,10 +12,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from assistant.core.types import Citation, Passage
 from assistant.drafting.evidence import Evidence, EvidenceFinder
 from assistant.drafting.site import SiteProfile, jurisdictions_for, placeholder
 from assistant.drafting.templates import SectionTemplate, TemplateItem, load_section
-from assistant.types import Citation, Passage
 
 NO_EVIDENCE = "No indexed source covers this item yet."
 DraftEngine = Literal["extractive", "llm"]
@@ -117,7 +117,7 @@ class Drafter:
     def draft(self, section: str | SectionTemplate, site: SiteProfile, *, engine: DraftEngine = "extractive") -> Draft:
         """Draft ``section`` for ``site``; ``engine="llm"`` writes prose with the chat model, validated."""
         if engine not in ("extractive", "llm"):
-            from assistant.errors import ConfigError
+            from assistant.core.errors import ConfigError
 
             raise ConfigError(f"unknown drafting engine {engine!r}: use 'extractive' or 'llm'")
         tpl = self._template(section)

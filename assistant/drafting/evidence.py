@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from assistant.core.types import Passage
 from assistant.drafting.site import SiteProfile, jurisdictions_for
 from assistant.drafting.templates import TemplateItem
-from assistant.types import Passage
 
 if TYPE_CHECKING:
     from indexing.embeddings import Embedder
@@ -57,7 +57,7 @@ def split_sentences(text: str, language: str = "en") -> list[str]:
     """Sentences of a chunk, without Markdown heading lines (headings are cited via the clause path)."""
     body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     try:
-        from assistant.sentences import split_sentences as _split
+        from assistant.core.sentences import split_sentences as _split
 
         parts = [getattr(sp, "text", sp) for sp in _split(body, language)]
     except ImportError:  # the sentence module is written in parallel; keep drafting usable meanwhile

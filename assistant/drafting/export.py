@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from assistant.core.errors import ConfigError
+from assistant.core.types import Citation
 from assistant.drafting.draft import Draft
-from assistant.errors import ConfigError
-from assistant.types import Citation
 
 
 def reference_text(c: Citation) -> str:

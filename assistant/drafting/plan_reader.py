@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import EmptyDocumentError, UnsupportedFileError
-from assistant.types import Page
+from assistant.core.errors import EmptyDocumentError, UnsupportedFileError
+from assistant.core.types import Page
 
 MAX_PASSAGE_CHARS = 700
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")

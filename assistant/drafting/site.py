@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from assistant.errors import ConfigError
+from assistant.core.errors import ConfigError
 
 MM_PER_INCH = 25.4
 INTERNATIONAL = "international"

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from assistant.errors import TemplateError
+from assistant.core.errors import TemplateError
 
 SECTIONS_SUBDIR = "sections"
 

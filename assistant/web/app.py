@@ -16,9 +16,9 @@ from typing import Any, TypeVar
 
 import gradio as gr
 
-from assistant.errors import MsraError
+from assistant.core.errors import MsraError
+from assistant.core.types import Answer
 from assistant.service import Assistant
-from assistant.types import Answer
 from assistant.web import render
 
 log = logging.getLogger("msra.web")

@@ -8,7 +8,7 @@ import unicodedata
 
 from pydantic import BaseModel
 
-from assistant.types import Chunk
+from assistant.core.types import Chunk
 
 _NUMBER = re.compile(
     r"\d[\d,.]*(?:\s?(?:%|percent|per cent|years?|days?|months?|inches|feet|km²|hectares|ha|tonnes?))?"

@@ -11,7 +11,7 @@ import html
 import re
 from collections.abc import Sequence
 
-from assistant.types import REFUSAL, Answer, Citation
+from assistant.core.types import REFUSAL, Answer, Citation
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 

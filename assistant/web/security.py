@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from assistant.errors import ConfigError, IngestError
+from assistant.core.errors import ConfigError, IngestError
 
 ALLOWED_UPLOADS = {".pdf", ".docx", ".md", ".markdown", ".txt", ".html", ".htm"}
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")

@@ -7,9 +7,9 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.errors import IngestError
+from assistant.core.errors import IngestError
+from assistant.core.types import DOC_KINDS, Chunk
 from assistant.service import Assistant
-from assistant.types import DOC_KINDS, Chunk
 from assistant.web import render
 from assistant.web.app import guarded
 from assistant.web.quiz import QuizQuestion, grade, make_question

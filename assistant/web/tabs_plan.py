@@ -9,7 +9,7 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.errors import ConfigError
+from assistant.core.errors import ConfigError
 from assistant.service import Assistant
 from assistant.web import render
 from assistant.web.app import guarded

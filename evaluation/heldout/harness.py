@@ -97,7 +97,7 @@ def reference_texts(docs_dir: Path) -> dict[str, str]:
 
 def contract_problems(obj: Mapping[str, Any], question: str, doc_texts: Mapping[str, str]) -> list[str]:
     """What is wrong with one ``ask --json`` object against the documented contract (empty when fine)."""
-    from assistant.types import REFUSAL
+    from assistant.core.types import REFUSAL
 
     probs = []
     for key, typ in (("question", str), ("answer", str), ("refused", bool), ("citations", list)):
@@ -184,7 +184,7 @@ def ask_all(home: Path, questions: Sequence[str], timeout_s: float = 1800) -> tu
 
 def ask_library(home: Path, questions: Sequence[str]) -> tuple[list[dict[str, Any]], str, float]:
     """The same answers through the ``Assistant`` in-process (diagnosis only: the contract is the CLI's)."""
-    from assistant.config import load_settings
+    from assistant.core.config import load_settings
     from assistant.service import Assistant
 
     t0 = time.perf_counter()

@@ -15,14 +15,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
-from assistant.errors import CorruptDocumentError, EmptyDocumentError, UnsupportedFileError
-from assistant.types import LoadedDocument
+from assistant.core.errors import CorruptDocumentError, EmptyDocumentError, UnsupportedFileError
+from assistant.core.types import LoadedDocument
 from indexing.normalize import normalize_text, strip_repeated_lines
 from indexing.reflow import reflow_pages
 
 
 class ParseLimits(Protocol):
-    """What loaders need from the settings (``assistant.config.Settings`` satisfies it). Kept minimal so
+    """What loaders need from the settings (``assistant.core.config.Settings`` satisfies it). Kept minimal so
     the parse worker can pass plain limits without importing the settings machinery."""
 
     max_pages: int
@@ -102,7 +102,7 @@ def _check_bytes(path: Path, kind: str, head: bytes) -> None:
 
 
 def load_file(path: Path, settings: ParseLimits) -> LoadedDocument:
-    """Read ``path`` into normalised pages; raises an :class:`~assistant.errors.IngestError` subclass."""
+    """Read ``path`` into normalised pages; raises an :class:`~assistant.core.errors.IngestError` subclass."""
     path = Path(path)
     kind = LOADERS.get(path.suffix.lower())
     if not path.is_file():

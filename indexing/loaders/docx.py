@@ -10,8 +10,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import CorruptDocumentError
-from assistant.types import LoadedDocument, Page
+from assistant.core.errors import CorruptDocumentError
+from assistant.core.types import LoadedDocument, Page
 
 _HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.IGNORECASE)
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

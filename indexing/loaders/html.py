@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import CorruptDocumentError
-from assistant.types import LoadedDocument, Page
+from assistant.core.errors import CorruptDocumentError
+from assistant.core.types import LoadedDocument, Page
 
 _DROP = {"script", "style", "nav", "noscript", "template", "svg", "form", "button", "iframe", "head", "title"}
 _HEADINGS = {f"h{i}": i for i in range(1, 7)}

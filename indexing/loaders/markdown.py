@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from assistant.types import LoadedDocument, Page
+from assistant.core.types import LoadedDocument, Page
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32"),

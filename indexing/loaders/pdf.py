@@ -14,13 +14,13 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import (
+from assistant.core.errors import (
     CorruptDocumentError,
     EmptyDocumentError,
     EncryptedDocumentError,
     ParseLimitError,
 )
-from assistant.types import LoadedDocument, Page
+from assistant.core.types import LoadedDocument, Page
 
 if TYPE_CHECKING:
     from indexing.loaders import ParseLimits

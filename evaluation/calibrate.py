@@ -3,7 +3,7 @@
 Gold lines (JSONL): ``{"q": …, "facts": [...], "doc": doc_id, "clause": substring}`` for answerable
 questions, ``{"q": …, "refuse": true}`` for unanswerable ones. Run against an msra home:
 
-    python -m assistant.answer.calibrate GOLD.jsonl --home DIR [--mode hybrid] [--k 6]
+    python -m evaluation.calibrate GOLD.jsonl --home DIR [--mode hybrid] [--k 6]
 
 It prints fact-in-answer, right-document and right-clause rates, the refusal rates and, for each
 candidate threshold, how many unanswerable questions are refused and answerable ones wrongly refused
@@ -84,7 +84,7 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, default=None, help="refusal_threshold offset to try")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
-    from assistant.config import load_settings
+    from assistant.core.config import load_settings
     from assistant.service import Assistant
 
     overrides = {} if args.threshold is None else {"refusal_threshold": args.threshold}

@@ -8,7 +8,7 @@ chunk's token ids (``tokens.npy``, ``token_offsets.npy``, ``vocab.json``) and cl
 ``rebuild`` writes a new generation and then swaps ``CURRENT`` with ``os.replace``: a reader sees the
 old index or the new one, never half of one.
 
-Tokens: see :mod:`assistant.tokens`. For Chinese, jieba words beat character bigrams on the 22 Chinese
+Tokens: see :mod:`assistant.core.tokens`. For Chinese, jieba words beat character bigrams on the 22 Chinese
 questions of evaluation/gold/dev_shared.jsonl over the three Chinese laws (BM25 alone, expected article
 retrieved: recall@1 jieba 0.955, bigrams 0.864; recall@5 1.0 both), so jieba is the default (``cjk=``
 chooses; the choice is saved with the index so searches tokenise the way the index was built).
@@ -36,10 +36,10 @@ from typing import Any
 
 import numpy as np
 
-from assistant.errors import StoreError
-from assistant.references import chunk_keys
-from assistant.tokens import tokenize
-from assistant.types import Chunk
+from assistant.core.errors import StoreError
+from assistant.core.references import chunk_keys
+from assistant.core.tokens import tokenize
+from assistant.core.types import Chunk
 from indexing.diskspace import no_room_error
 from indexing.store import Where, matches
 
@@ -312,7 +312,7 @@ class LexicalIndex:
 
     # ---- clause references and documents -----------------------------------------------
     def reference_index(self) -> dict[str, list[int]]:
-        """Canonical clause key (see :mod:`assistant.references`) → positions of the chunks answering to it."""
+        """Canonical clause key (see :mod:`assistant.core.references`) → positions of the chunks answering to it."""
         if not self._load():
             return {}
         if self._keys is None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from assistant.tokens import has_cjk
+from assistant.core.tokens import has_cjk
 
 
 @dataclass(frozen=True, slots=True)

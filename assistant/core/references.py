@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from assistant.types import CLAUSE_SEP
-from indexing.cn_numerals import cn_to_int, roman_to_int
+from assistant.core.numerals import cn_to_int, roman_to_int
+from assistant.core.types import CLAUSE_SEP
 
 _ZH_NUM = "零〇一二三四五六七八九十百千两"
 
