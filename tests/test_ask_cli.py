@@ -37,13 +37,14 @@ def test_json_contract(home: Path) -> None:
     assert {"question", "answer", "refused", "citations"} <= data.keys()
     assert data["refused"] is False and "three reference plots" in data["answer"]
     cit = data["citations"][0]
-    assert set(cit) == {"marker", "doc_id", "title", "source", "page", "clause", "chunk_id", "quote"}
+    assert set(cit) == {"marker", "doc_id", "title", "source", "page", "clause", "chunk_id", "quote", "primary"}
+    assert data["outcome"] == "answered" and cit["primary"] is False
     assert cit["marker"] in data["answer"] and cit["source"] == "restoration-principles.md" and cit["page"] == 1
 
 
 def test_refusal_json(home: Path) -> None:
     data = json.loads(_run(home, "--json", "What is the capital of France?").stdout)
-    assert data["refused"] is True and data["citations"] == []
+    assert data["refused"] is True and data["citations"] == [] and data["outcome"] == "refused"
 
 
 def test_human_output_lists_sources(home: Path) -> None:

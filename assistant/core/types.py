@@ -152,6 +152,10 @@ class Citation(BaseModel):
     page_end: int | None = None
     kind: str | None = None
     jurisdiction: str | None = None
+    primary: bool = Field(
+        False, description="True when this cites a law's own clause that a cited note or guidance refers to."
+    )
+    version_label: str | None = Field(None, description="e.g. '2009 text, superseded on 2025-07-01'.")
 
     @classmethod
     def from_chunk(cls, marker: str, chunk: Chunk, quote: str, start: int | None = None) -> Citation:
@@ -178,6 +182,9 @@ class Citation(BaseModel):
         )
 
 
+Outcome = Literal["answered", "hedged", "refused"]
+
+
 class Answer(BaseModel):
     """The outcome of a question: a cited answer, or the fixed refusal."""
 
@@ -185,6 +192,12 @@ class Answer(BaseModel):
     answer: str
     refused: bool
     citations: list[Citation] = Field(default_factory=list)
+    outcome: Outcome = Field(
+        "answered",
+        description="answered: asserts cited facts; hedged: asserts nothing, lists the closest passages; "
+        "refused: the fixed refusal.",
+    )
+    confidence: float | None = Field(None, description="Estimated probability (0-1) that the answer holds the fact.")
     engine: str = "extractive"
     standalone_question: str | None = Field(None, description="The question as rewritten from a follow-up.")
     unsupported_sentences: list[str] = Field(
@@ -202,8 +215,12 @@ class Answer(BaseModel):
             "question": self.question,
             "answer": self.answer,
             "refused": self.refused,
+            "outcome": "refused" if self.refused else self.outcome,
+            "confidence": self.confidence,
             "citations": [
-                c.model_dump(include={"marker", "doc_id", "title", "source", "page", "clause", "chunk_id", "quote"})
+                c.model_dump(
+                    include={"marker", "doc_id", "title", "source", "page", "clause", "chunk_id", "quote", "primary"}
+                )
                 for c in self.citations
             ],
             "engine": self.engine,
