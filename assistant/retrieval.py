@@ -21,6 +21,7 @@ import hashlib
 import re
 from typing import TYPE_CHECKING, Any
 
+from assistant.core.glossary import load_glossary
 from assistant.core.references import match_strength, parse_refs
 from assistant.core.tokens import has_cjk, stem, tokenize
 from assistant.core.types import Chunk, Passage
@@ -189,7 +190,8 @@ class HybridRetriever:
         if mode in ("hybrid", "dense"):
             add("dense", self.store.query(self.embedder.embed_query(query), n, where), dense)
         if mode in ("hybrid", "bm25"):
-            add("bm25", self.lexical.search(query, n, where), lexical)
+            # issue 14 hook: an English question also looks for the Chinese terms the glossary gives for its words
+            add("bm25", self.lexical.search(load_glossary().expand_query(query), n, where), lexical)
         docs = self.lexical.documents()
         named = set(named_documents(query, docs)) if docs else set()
         refs = parse_refs(query)

@@ -1,0 +1,182 @@
+"""English questions answered from Chinese clauses, honestly: quote, name, gloss — never translate.
+
+The extractive engine matches question words against sentence words, so an English question finds no
+words in a Chinese clause and is refused, or answered from some English passage that shares its words.
+This post-step looks at the Chinese law and regulation clauses retrieval found (the keyword channel finds
+them through the glossary's Chinese terms for the question's English, see
+:meth:`assistant.core.glossary.Glossary.expand_query`) and, when one holds the question's terms (or is the
+article the question names) and the engine's answer does not already cite that law or a note on it,
+answers with:
+
+1. which article of which law it is, in English ("Article 48 of the Mineral Resources Law of the PRC (2024)");
+2. the clause quoted in Chinese, exactly, with its citation;
+3. the glossary's English for the clause's key terms (a gloss, stated to be no translation);
+4. an own-words English note on the same article, quoted and cited, when one is indexed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from assistant.core.references import chunk_keys, match_strength, parse_refs
+from assistant.core.sentences import split_sentences
+from assistant.core.tokens import has_cjk, tokenize
+from assistant.core.types import Answer, Chunk, Citation, Passage
+
+if TYPE_CHECKING:
+    from assistant.core.glossary import Glossary
+    from assistant.primary import LawShelf
+
+LAW_KINDS = frozenset({"law", "regulation"})
+MIN_COVERAGE = 0.45  # weighted share of the question's glossary terms the clause must hold
+MAX_QUOTE = 420
+_CN_WORDS = frozenset({"china", "chines", "prc"})
+
+
+@dataclass(slots=True)
+class _Match:
+    passage: Passage
+    score: float
+    terms: list[str]
+    key: str  # "art:48"
+
+
+def _weight(term: str) -> float:
+    return min(len(term), 6) / 2.0
+
+
+def _article_key(chunk: Chunk) -> str | None:
+    keys = sorted(k for k in chunk_keys(chunk.aliases, chunk.clause) if k.startswith("art:"))
+    return keys[0] if keys else None
+
+
+def best_clause(question: str, passages: list[Passage], glossary: Glossary, shelf: LawShelf) -> _Match | None:
+    """The Chinese law clause among ``passages`` that best holds what the English question asks."""
+    terms = glossary.expand(question)
+    refs = parse_refs(question)
+    named = set(shelf.laws_named_in(question))
+    total = sum(_weight(t) for t in terms) or 1.0
+    best: _Match | None = None
+    for p in passages:
+        c = p.chunk
+        if c.kind not in LAW_KINDS or not has_cjk(c.text[:200]):
+            continue
+        key = _article_key(c)
+        if key is None or (named and c.doc_id not in named):
+            continue
+        held = [t for t in terms if t in c.text]
+        score = sum(_weight(t) for t in held) / total
+        if refs and match_strength(refs, {key}) >= 0.8:
+            score = max(score, 1.0)
+        if best is None or score > best.score:
+            best = _Match(p, score, held, key)
+    if best is None or best.score < MIN_COVERAGE or len(best.terms) + (best.score >= 1.0) < 2:
+        return None
+    return best
+
+
+def _is_about(answer: Answer, passages: list[Passage], match: _Match, shelf: LawShelf) -> bool:
+    """Whether the engine's answer already cites the law of ``match`` or a note naming that law."""
+    law = match.passage.chunk.doc_id
+    family = {v.doc_id for v in shelf.book.siblings(law)} | {law}
+    by_id = {p.chunk.chunk_id: p.chunk for p in passages}
+    for c in answer.citations:
+        if c.doc_id in family:
+            return True
+        chunk = by_id.get(c.chunk_id)
+        context = f"{chunk.title}\n{chunk.clause}\n{c.quote}" if chunk is not None else ""
+        if chunk is not None and chunk.kind not in LAW_KINDS and family & set(shelf.laws_named_in(context)):
+            return True
+    return False
+
+
+def _quote_span(text: str, terms: list[str]) -> tuple[int, int]:
+    """The whole clause when short, else the sentences that hold most of the terms (one exact span)."""
+    if len(text) <= MAX_QUOTE:
+        return 0, len(text)
+    spans = split_sentences(text, "zh")
+    scored = sorted(spans, key=lambda s: (-sum(_weight(t) for t in terms if t in s.text), s.start))
+    chosen = sorted(scored[:2], key=lambda s: s.start)
+    start, end = chosen[0].start, chosen[-1].end
+    if end - start > MAX_QUOTE:
+        start, end = scored[0].start, scored[0].end
+    return start, end
+
+
+def _note_on(match: _Match, shelf: LawShelf, notes: list[Chunk], question: str) -> tuple[Chunk, str] | None:
+    """An own-words English note on the matched article, and the sentence of it to quote."""
+    law = match.passage.chunk.doc_id
+    q = set(tokenize(question))
+    for chunk in notes:
+        if chunk.kind in LAW_KINDS or has_cjk(chunk.text[:200]):
+            continue
+        if match.key not in chunk_keys(chunk.aliases, chunk.clause):
+            continue
+        if law not in shelf.laws_named_in(f"{chunk.title}\n{chunk.clause}\n{chunk.text}"):
+            continue
+        sentences = [s for s in split_sentences(chunk.text, "en") if len(s.text) > 25 and not s.text.startswith("#")]
+        if sentences:
+            best = max(sentences, key=lambda s: (len(q & set(tokenize(s.text))), -s.start))
+            return chunk, best.text
+    return None
+
+
+def answer_across(
+    question: str,
+    passages: list[Passage],
+    answer: Answer,
+    glossary: Glossary,
+    shelf: LawShelf,
+    notes: Callable[[str], list[Chunk]],
+) -> Answer:
+    """``answer``, or a cross-language answer from a Chinese clause when that serves the English question
+    better (see the module docstring). ``notes(key)`` gives the chunks that answer to a clause key ("art:46")
+    and may be an English note on that article."""
+    if has_cjk(question):
+        return answer
+    match = best_clause(question, passages, glossary, shelf)
+    if match is None or _is_about(answer, passages, match, shelf):
+        return answer
+    cn_asked = bool(_CN_WORDS & set(tokenize(question))) or bool(shelf.laws_named_in(question))
+    if not answer.refused and not cn_asked and match.score < 1.0:
+        return answer  # answered from elsewhere, and the question does not point at Chinese law
+    found = compose(question, match, glossary, shelf, _note_on(match, shelf, notes(match.key), question))
+    found.engine = answer.engine
+    return found
+
+
+def compose(
+    question: str, match: _Match, glossary: Glossary, shelf: LawShelf, note: tuple[Chunk, str] | None
+) -> Answer:
+    """The cross-language answer for ``match`` (see the module docstring)."""
+    chunk = match.passage.chunk
+    start, end = _quote_span(chunk.text, match.terms)
+    quote = chunk.text[start:end].strip()
+    start = chunk.text.find(quote)
+    label = shelf.label(chunk.doc_id, match.key)
+    citations = [Citation.from_chunk("[1]", chunk, quote, start=start)]
+    parts = [f"{label} is the provision in point. Its text is quoted below in Chinese, not translated.", f"{quote} [1]"]
+    keyed = glossary.label(quote, prefer=match.terms, limit=8)
+    if keyed:
+        gloss = "; ".join(f"{e.zh} = {e.en}" for e in keyed)
+        parts.append(f"Key terms (msra glossary renderings, not a translation of the clause): {gloss}.")
+    if note is not None:
+        note_chunk, sentence = note
+        citations.append(Citation.from_chunk("[2]", note_chunk, sentence))
+        parts.append(
+            f"An English study note on this article paraphrases it (own words, not a translation).\n{sentence} [2]"
+        )
+    text = "\n".join(parts)
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    return Answer(
+        question=question,
+        answer=text,
+        refused=False,
+        citations=citations,
+        outcome="answered",
+        confidence=round(min(0.9, 0.45 + 0.4 * min(match.score, 1.0)), 3),
+        warnings=["answered from a Chinese clause: quoted, not translated"],
+    )

@@ -1,0 +1,69 @@
+"""The law-aware steps around an answer, in one place so the service calls them with a few lines.
+
+- before retrieval: ``status`` / ``version`` filters become doc_id filters (:mod:`assistant.versions`);
+- after retrieval: the version of a law the question means is preferred (:meth:`VersionBook.prefer`);
+- after the engine: an English question may be answered from a Chinese clause
+  (:mod:`assistant.answer.crosslingual`), cited notes gain the law clauses they refer to
+  (:mod:`assistant.primary`), and citations get version labels.
+
+Everything is read from the record store and the keyword index at call time (a few documents' metadata
+per question), so an ingest or a removal is seen at once.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from assistant.core.types import Answer, Chunk, Passage
+
+if TYPE_CHECKING:
+    from assistant.primary import LawShelf
+    from assistant.versions import VersionBook
+
+Filters = dict[str, str | list[str]]
+
+
+class LawSteps:
+    """See the module docstring. ``records`` is a RecordStore, ``lexical`` a LexicalIndex."""
+
+    def __init__(self, records: Any, lexical: Any) -> None:
+        self.records = records
+        self.lexical = lexical
+
+    def book(self) -> VersionBook:
+        from assistant.versions import VersionBook
+
+        return VersionBook(r.document_meta() for r in self.records.documents())
+
+    def filters(self, filters: Filters | None) -> Filters | None:
+        if not filters or not ({"status", "version"} & set(filters)):
+            return filters
+        return self.book().resolve_filters(filters)
+
+    def prefer(self, question: str, passages: list[Passage]) -> list[Passage]:
+        if len({p.chunk.doc_id for p in passages}) < 2:
+            return passages
+        return self.book().prefer(question, passages)
+
+    def _shelf(self, book: VersionBook) -> LawShelf:
+        from assistant.core.glossary import load_glossary
+        from assistant.primary import LawShelf
+
+        metas = [r.document_meta() for r in self.records.documents()]
+        return LawShelf(metas, self.lexical, load_glossary(), book)
+
+    def _chunks_for(self, key: str) -> list[Chunk]:
+        return [self.lexical.chunk(i) for i in self.lexical.reference_index().get(key, [])[:50]]
+
+    def finish(self, question: str, passages: list[Passage], answer: Answer) -> Answer:
+        """Cross-language answer, primary sources and version labels (see the module docstring)."""
+        from assistant.answer.crosslingual import answer_across
+        from assistant.core.glossary import load_glossary
+        from assistant.primary import add_primary_sources
+
+        book = self.book()
+        shelf = self._shelf(book)
+        if shelf.laws:
+            answer = answer_across(question, passages, answer, load_glossary(), shelf, self._chunks_for)
+            answer = add_primary_sources(answer, passages, shelf)
+        return book.label_answer(answer)
