@@ -55,6 +55,13 @@ class LawSteps:
     def _chunks_for(self, key: str) -> list[Chunk]:
         return [self.lexical.chunk(i) for i in self.lexical.reference_index().get(key, [])[:50]]
 
+    def _search_zh(self, terms: list[str]) -> list[Chunk]:
+        """Chinese law and regulation clauses holding the most of ``terms`` (keyword index)."""
+        if not terms:
+            return []
+        hits = self.lexical.search(" ".join(terms), 20, {"language": "zh"})
+        return [c for c, _ in hits if c.kind in ("law", "regulation")]
+
     def finish(self, question: str, passages: list[Passage], answer: Answer) -> Answer:
         """Cross-language answer, primary sources and version labels (see the module docstring)."""
         from assistant.answer.crosslingual import answer_across
@@ -64,6 +71,8 @@ class LawSteps:
         book = self.book()
         shelf = self._shelf(book)
         if shelf.laws:
-            answer = answer_across(question, passages, answer, load_glossary(), shelf, self._chunks_for)
+            answer = answer_across(
+                question, passages, answer, load_glossary(), shelf, self._chunks_for, self._search_zh
+            )
             answer = add_primary_sources(answer, passages, shelf)
         return book.label_answer(answer)

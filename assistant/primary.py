@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 LAW_KINDS = frozenset({"law", "regulation"})
 MAX_PRIMARY = 3  # primary citations added to one answer
 MAX_QUOTE = 320
+_YEARS = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 
 class ClauseLookup(Protocol):
@@ -82,40 +83,57 @@ class LawShelf:
             key = key[: key.rfind("(")] if key.endswith(")") and "(" in key else ""
         return None
 
-    def laws_named_in(self, text: str) -> list[str]:
-        """Laws the text names (file name words, Chinese title, or the English name of a Chinese title)."""
+    def laws_named_in(self, text: str, head: str = "") -> list[str]:
+        """Laws the text names (file name words, Chinese title, or the English name of a Chinese title), every
+        indexed version of them, the one meant first (see :meth:`_by_preference`)."""
         if not self.laws:
             return []
         titles = {d: m.title for d, m in self.laws.items()}
         found = named_documents(text, titles)
         english = {d: self.english_name(d) for d in self.laws}
         found += [d for d in named_documents(text, english) if d not in found]
-        return self._one_version(found, text)
+        family = [v.doc_id for d in found for v in self.book.siblings(d) if v.doc_id in self.laws]
+        return self._by_preference(list(dict.fromkeys([*found, *family])), head or text, text)
 
-    def _one_version(self, docs: list[str], text: str) -> list[str]:
-        """Of several versions of one law, the one whose year the text names, else the one in force."""
+    def meant(self, question: str) -> list[str]:
+        """The one version of each law the question names that it means (a year it names, else in force)."""
         out: list[str] = []
-        years = set(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", text))
-        for d in docs:
-            family = [v.doc_id for v in self.book.siblings(d) if v.doc_id in docs] or [d]
-            named = [f for f in family if (v := self.book.get(f)) and v.year in years]
-            current = [f for f in family if self.book.status(f) == "in-force"]
-            pick = (named or current or family)[0]
-            if pick not in out:
-                out.append(pick)
+        families: set[str] = set()
+        for d in self.laws_named_in(question):
+            v = self.book.get(d)
+            fam = v.family if v else d
+            if fam not in families:
+                families.add(fam)
+                out.append(d)
         return out
 
-    def resolve(self, key: str, text: str) -> Chunk | None:
-        """The law clause ``key`` means in a passage whose text (title, heading, body) is ``text``."""
+    def _by_preference(self, docs: list[str], head: str, body: str) -> list[str]:
+        """A year named in the heading/title first, then the version in force, then a year named in the body."""
+        head_years = set(_YEARS.findall(head))
+        body_years = set(_YEARS.findall(body))
+
+        def rank(d: str) -> tuple[int, str]:
+            v = self.book.get(d)
+            year = v.year if v else ""
+            if year and year in head_years:
+                return 0, d
+            if self.book.status(d) == "in-force":
+                return 1, d
+            return (2 if year and year in body_years else 3), d
+
+        return sorted(docs, key=rank)
+
+    def resolve(self, key: str, head: str, body: str) -> Chunk | None:
+        """The law clause ``key`` means in a passage with this title/heading (``head``) and text (``body``)."""
         if key.startswith("sec:"):
             index = self.lookup.reference_index()
             docs = {self.lookup.meta(i).get("doc_id") for i in index.get(key.split("(")[0], [])}
-            candidates = [d for d in docs if d in self.laws]
+            candidates = self._by_preference(sorted(d for d in docs if d in self.laws), head, body)
         elif key.startswith("art:"):
-            candidates = self.laws_named_in(text)
+            candidates = self.laws_named_in(f"{head}\n{body}", head)
         else:
             return None
-        for doc_id in self._one_version(sorted(candidates), text):
+        for doc_id in candidates:
             found = self.clause(doc_id, key)
             if found is not None:
                 return found
@@ -151,9 +169,8 @@ def add_primary_sources(answer: Answer, passages: list[Passage], shelf: LawShelf
         chunk = by_id.get(c.chunk_id)
         if chunk is None or chunk.kind in LAW_KINDS or c.primary:
             continue
-        context = f"{chunk.title}\n{chunk.clause}\n{chunk.text}"
         for key in _refs_of(c, chunk):
-            law = shelf.resolve(key, context)
+            law = shelf.resolve(key, f"{chunk.title}\n{chunk.clause}", chunk.text)
             if law is None or law.chunk_id in cited or len(lines) >= MAX_PRIMARY:
                 continue
             cited.add(law.chunk_id)

@@ -16,6 +16,7 @@ answers with:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,12 +34,13 @@ if TYPE_CHECKING:
 LAW_KINDS = frozenset({"law", "regulation"})
 MIN_COVERAGE = 0.45  # weighted share of the question's glossary terms the clause must hold
 MAX_QUOTE = 420
+MARGIN = 0.2  # how much better a clause must hold the question than the articles the cited notes are about
 _CN_WORDS = frozenset({"china", "chines", "prc"})
 
 
 @dataclass(slots=True)
 class _Match:
-    passage: Passage
+    chunk: Chunk
     score: float
     terms: list[str]
     key: str  # "art:48"
@@ -53,44 +55,89 @@ def _article_key(chunk: Chunk) -> str | None:
     return keys[0] if keys else None
 
 
-def best_clause(question: str, passages: list[Passage], glossary: Glossary, shelf: LawShelf) -> _Match | None:
-    """The Chinese law clause among ``passages`` that best holds what the English question asks."""
-    terms = glossary.expand(question)
-    refs = parse_refs(question)
-    named = set(shelf.laws_named_in(question))
-    total = sum(_weight(t) for t in terms) or 1.0
+@dataclass(slots=True)
+class _Scorer:
+    """Weighted share of the question's topic terms a clause holds (longer and rarer terms weigh more)."""
+
+    terms: list[str]
+    weight: dict[str, float]
+    refs: list[str]
+
+    @classmethod
+    def build(cls, question: str, terms: list[str], laws: list[Chunk]) -> _Scorer:
+        idf = {t: math.log(1.0 + (len(laws) + 1) / (1 + sum(t in c.text for c in laws))) for t in terms}
+        return cls(terms, {t: _weight(t) * idf[t] for t in terms}, parse_refs(question))
+
+    def score(self, chunk: Chunk, key: str) -> tuple[float, list[str]]:
+        held = [t for t in self.terms if t in chunk.text]
+        score = sum(self.weight[t] for t in held) / (sum(self.weight.values()) or 1.0)
+        if self.refs and match_strength(self.refs, {key}) >= 0.8:
+            score = max(score, 1.0)  # the article the question names
+        return score, held
+
+
+def best_clause(
+    question: str, candidates: list[Chunk], glossary: Glossary, shelf: LawShelf
+) -> tuple[_Match | None, _Scorer]:
+    """The Chinese law clause among ``candidates`` (best retrieved first) that best holds what the English
+    question asks: the article it names, else the one holding most of its glossary terms."""
+    named = set(shelf.meant(question))
+    laws = [c for c in candidates if c.kind in LAW_KINDS and has_cjk(c.text[:200])]
+    scorer = _Scorer.build(question, topic_terms(question, glossary, shelf), laws)
     best: _Match | None = None
-    for p in passages:
-        c = p.chunk
-        if c.kind not in LAW_KINDS or not has_cjk(c.text[:200]):
-            continue
+    for c in laws:
+        meant = c.doc_id in named if named else shelf.book.status(c.doc_id) == "in-force"
         key = _article_key(c)
-        if key is None or (named and c.doc_id not in named):
+        if key is None or not meant:
             continue
-        held = [t for t in terms if t in c.text]
-        score = sum(_weight(t) for t in held) / total
-        if refs and match_strength(refs, {key}) >= 0.8:
-            score = max(score, 1.0)
+        score, held = scorer.score(c, key)
         if best is None or score > best.score:
-            best = _Match(p, score, held, key)
+            best = _Match(c, score, held, key)
     if best is None or best.score < MIN_COVERAGE or len(best.terms) + (best.score >= 1.0) < 2:
-        return None
-    return best
+        return None, scorer
+    return best, scorer
 
 
-def _is_about(answer: Answer, passages: list[Passage], match: _Match, shelf: LawShelf) -> bool:
-    """Whether the engine's answer already cites the law of ``match`` or a note naming that law."""
-    law = match.passage.chunk.doc_id
+def topic_terms(question: str, glossary: Glossary, shelf: LawShelf) -> list[str]:
+    """The glossary's Chinese terms for what the question asks about: the words that name a law ("China's
+    Mineral Resources Law") are taken out first, they say where to look, not what to find."""
+    text = question
+    for doc_id in shelf.laws_named_in(question):
+        for name in {shelf.english_name(doc_id), shelf.english_name(doc_id).replace(" of the PRC", "")}:
+            text = re.sub(re.escape(name), " ", text, flags=re.I)
+    entry = None
+    for doc_id in shelf.laws_named_in(question):
+        title = re.sub(r"^中华人民共和国", "", re.split(r"\s+", shelf.laws[doc_id].title.strip())[0])
+        entry = glossary.get(re.sub(r"[（(].*", "", title))
+        for form in entry.english_forms if entry else ():
+            text = re.sub(rf"\b{re.escape(form)}\b", " ", text, flags=re.I)
+    text = re.sub(r"\b(?:China's|China|Chinese|PRC|People's Republic of China)\b", " ", text, flags=re.I)
+    return glossary.expand(text)
+
+
+def _engine_stands(answer: Answer, passages: list[Passage], match: _Match, shelf: LawShelf, scorer: _Scorer) -> bool:
+    """Whether the engine's answer should stand: it cites the matched law itself, or notes on articles of that
+    law (the primary-source step then adds their text) unless the match holds the question clearly better."""
+    law = match.chunk.doc_id
     family = {v.doc_id for v in shelf.book.siblings(law)} | {law}
     by_id = {p.chunk.chunk_id: p.chunk for p in passages}
+    noted: set[str] = set()
     for c in answer.citations:
         if c.doc_id in family:
             return True
         chunk = by_id.get(c.chunk_id)
-        context = f"{chunk.title}\n{chunk.clause}\n{c.quote}" if chunk is not None else ""
-        if chunk is not None and chunk.kind not in LAW_KINDS and family & set(shelf.laws_named_in(context)):
-            return True
-    return False
+        if chunk is None or chunk.kind in LAW_KINDS:
+            continue
+        keys = {k for k in set(parse_refs(c.quote)) or chunk_keys(chunk.aliases, chunk.clause) if k.startswith("art:")}
+        if keys and family & set(shelf.laws_named_in(f"{chunk.title}\n{chunk.clause}\n{c.quote}")):
+            noted |= keys
+    if not noted:
+        return False
+    if match.key in noted:
+        return True
+    clauses = [(k, shelf.clause(law, k)) for k in noted]
+    note_best = max((scorer.score(ch, k)[0] for k, ch in clauses if ch is not None), default=0.0)
+    return match.score < note_best + MARGIN
 
 
 def _quote_span(text: str, terms: list[str]) -> tuple[int, int]:
@@ -108,7 +155,7 @@ def _quote_span(text: str, terms: list[str]) -> tuple[int, int]:
 
 def _note_on(match: _Match, shelf: LawShelf, notes: list[Chunk], question: str) -> tuple[Chunk, str] | None:
     """An own-words English note on the matched article, and the sentence of it to quote."""
-    law = match.passage.chunk.doc_id
+    law = match.chunk.doc_id
     q = set(tokenize(question))
     for chunk in notes:
         if chunk.kind in LAW_KINDS or has_cjk(chunk.text[:200]):
@@ -131,18 +178,24 @@ def answer_across(
     glossary: Glossary,
     shelf: LawShelf,
     notes: Callable[[str], list[Chunk]],
+    search: Callable[[list[str]], list[Chunk]],
 ) -> Answer:
     """``answer``, or a cross-language answer from a Chinese clause when that serves the English question
-    better (see the module docstring). ``notes(key)`` gives the chunks that answer to a clause key ("art:46")
-    and may be an English note on that article."""
+    better (see the module docstring). ``notes(key)`` gives the chunks answering to a clause key ("art:46"),
+    among them any English note on that article; ``search(terms)`` Chinese law clauses holding the terms."""
     if has_cjk(question):
         return answer
-    match = best_clause(question, passages, glossary, shelf)
-    if match is None or _is_about(answer, passages, match, shelf):
+    cn_asked = bool(_CN_WORDS & set(tokenize(question))) or bool(shelf.meant(question))
+    refs = [r for r in parse_refs(question) if r.startswith("art:")]
+    if not (cn_asked or refs):
+        return answer  # the question does not point at Chinese law: the engine's answer stands
+    candidates = [p.chunk for p in passages]
+    candidates += search(topic_terms(question, glossary, shelf))
+    match, scorer = best_clause(question, candidates, glossary, shelf)
+    if match is None or _engine_stands(answer, passages, match, shelf, scorer):
         return answer
-    cn_asked = bool(_CN_WORDS & set(tokenize(question))) or bool(shelf.laws_named_in(question))
-    if not answer.refused and not cn_asked and match.score < 1.0:
-        return answer  # answered from elsewhere, and the question does not point at Chinese law
+    if not cn_asked and match.score < 1.0:
+        return answer
     found = compose(question, match, glossary, shelf, _note_on(match, shelf, notes(match.key), question))
     found.engine = answer.engine
     return found
@@ -152,7 +205,7 @@ def compose(
     question: str, match: _Match, glossary: Glossary, shelf: LawShelf, note: tuple[Chunk, str] | None
 ) -> Answer:
     """The cross-language answer for ``match`` (see the module docstring)."""
-    chunk = match.passage.chunk
+    chunk = match.chunk
     start, end = _quote_span(chunk.text, match.terms)
     quote = chunk.text[start:end].strip()
     start = chunk.text.find(quote)

@@ -55,7 +55,9 @@ class Glossary:
         for e in entries:
             for form in e.english_forms:
                 toks = tuple(tokenize(form))
-                if toks:
+                words = re.findall(r"[A-Za-z]+", form)
+                # "after reclamation" without its stop word is just "reclamation": too broad to keep
+                if toks and not (len(toks) == 1 and len(words) > 1):
                     self._forms.append((toks, e))
         self._zh_sorted = sorted(self._by_zh, key=len, reverse=True)
 
@@ -68,13 +70,22 @@ class Glossary:
     def expand(self, question: str, limit: int = MAX_EXPANSION) -> list[str]:
         """Chinese terms whose English (any wording) the question contains, most specific first."""
         q = tokenize(question)
-        if not q:
-            return []
         present = set(q)
-        hits: dict[str, int] = {}
+        spans: list[tuple[int, int, str]] = []  # (start, end, zh) of every English form found
         for toks, entry in self._forms:
-            if set(toks) <= present and _in_a_row(toks, q):
-                hits[entry.zh] = max(hits.get(entry.zh, 0), len(toks))
+            if set(toks) <= present:
+                n = len(toks)
+                spans += [(i, i + n, entry.zh) for i in range(len(q) - n + 1) if tuple(q[i : i + n]) == toks]
+        # longest match first; a match lying inside a longer one is part of that phrase ("right" in
+        # "mining right holder" is not 权利), unless it names the same Chinese term
+        spans.sort(key=lambda s: (s[0] - s[1], -len(s[2]), s[0]))
+        taken: list[tuple[int, int]] = []
+        hits: dict[str, int] = {}
+        for start, end, zh in spans:
+            if zh in hits or any(a <= start and end <= b for a, b in taken):
+                continue
+            taken.append((start, end))
+            hits[zh] = end - start
         ranked = sorted(hits, key=lambda zh: (-hits[zh], -len(zh), zh))
         return ranked[:limit]
 
@@ -112,11 +123,6 @@ class Glossary:
         if entry is None:
             return None
         return f"{entry.en} of the PRC" if prc else entry.en
-
-
-def _in_a_row(needle: tuple[str, ...], tokens: list[str]) -> bool:
-    n = len(needle)
-    return any(tuple(tokens[i : i + n]) == needle for i in range(len(tokens) - n + 1))
 
 
 def parse_glossary(text: str, where: str = "glossary") -> list[Entry]:
