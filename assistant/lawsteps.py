@@ -12,6 +12,7 @@ per question), so an ingest or a removal is seen at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from assistant.core.types import Answer, Chunk, Passage
@@ -52,17 +53,31 @@ class LawSteps:
         metas = [r.document_meta() for r in self.records.documents()]
         return LawShelf(metas, self.lexical, load_glossary(), book)
 
-    def _chunks_for(self, key: str) -> list[Chunk]:
-        return [self.lexical.chunk(i) for i in self.lexical.reference_index().get(key, [])[:50]]
+    def _noter(self, filters: Filters | None) -> Callable[[str], list[Chunk]]:
+        """Chunks answering to a clause key ("art:46"), within ``filters``: where an English note on it is found."""
+        from indexing.store import filters_to_where, matches
 
-    def _search_zh(self, terms: list[str]) -> list[Chunk]:
-        """Chinese law and regulation clauses holding the most of ``terms`` (keyword index)."""
-        if not terms:
-            return []
-        hits = self.lexical.search(" ".join(terms), 20, {"language": "zh"})
-        return [c for c, _ in hits if c.kind in ("law", "regulation")]
+        where = filters_to_where(self.filters(filters))
 
-    def finish(self, question: str, passages: list[Passage], answer: Answer) -> Answer:
+        def notes(key: str) -> list[Chunk]:
+            rows = self.lexical.reference_index().get(key, [])[:50]
+            return [self.lexical.chunk(i) for i in rows if matches(self.lexical.meta(i), where)]
+
+        return notes
+
+    def _searcher(self, filters: Filters | None) -> Callable[[list[str]], list[Chunk]]:
+        """Chinese law and regulation clauses holding the most of the terms (keyword index), within ``filters``."""
+        from indexing.store import filters_to_where
+
+        where = filters_to_where({**(self.filters(filters) or {}), "language": "zh"})
+
+        def search(terms: list[str]) -> list[Chunk]:
+            hits = self.lexical.search(" ".join(terms), 20, where) if terms else []
+            return [c for c, _ in hits if c.kind in ("law", "regulation")]
+
+        return search
+
+    def finish(self, question: str, passages: list[Passage], answer: Answer, filters: Filters | None = None) -> Answer:
         """Cross-language answer, primary sources and version labels (see the module docstring)."""
         from assistant.answer.crosslingual import answer_across
         from assistant.core.glossary import load_glossary
@@ -72,7 +87,7 @@ class LawSteps:
         shelf = self._shelf(book)
         if shelf.laws:
             answer = answer_across(
-                question, passages, answer, load_glossary(), shelf, self._chunks_for, self._search_zh
+                question, passages, answer, load_glossary(), shelf, self._noter(filters), self._searcher(filters)
             )
             answer = add_primary_sources(answer, passages, shelf)
         return book.label_answer(answer)

@@ -147,7 +147,7 @@ class Assistant:
         t1 = time.perf_counter()
         passages = self.retrieve(standalone, k=k, filters=filters, mode=mode)
         t2 = time.perf_counter()
-        answer = self.law.finish(standalone, passages, eng.answer(standalone, passages))  # issue 14 hook
+        answer = self.law.finish(standalone, passages, eng.answer(standalone, passages), filters)  # issue 14 hook
         t3 = time.perf_counter()
         answer.question = question
         if standalone != question:
@@ -175,7 +175,7 @@ class Assistant:
         passages = self.retrieve(standalone, k=k, filters=filters)
         for piece in eng.stream(standalone, passages):
             if isinstance(piece, Answer):
-                piece = self.law.finish(standalone, passages, piece)  # issue 14 hook
+                piece = self.law.finish(standalone, passages, piece, filters)  # issue 14 hook
                 piece.question = question
                 if standalone != question:
                     piece.standalone_question = standalone

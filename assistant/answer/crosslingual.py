@@ -34,6 +34,10 @@ if TYPE_CHECKING:
 LAW_KINDS = frozenset({"law", "regulation"})
 MIN_COVERAGE = 0.45  # weighted share of the question's glossary terms the clause must hold
 MAX_QUOTE = 420
+MIN_QUESTION_COVERAGE = 0.6  # share of the question's content words the glossary must understand
+# words that frame a question rather than name what it asks for ("what must …", "what does Article 48 require")
+_FRAME = frozenset({"must", "requir", "say", "said", "happen", "articl", "art", "many", "much", "long", "accord",
+                    "apply", "don", "doe", "kind", "sort", "mean"})  # fmt: skip
 MARGIN = 0.2  # how much better a clause must hold the question than the articles the cited notes are about
 _CN_WORDS = frozenset({"china", "chines", "prc"})
 
@@ -91,16 +95,31 @@ def best_clause(
         if key is None or not meant:
             continue
         score, held = scorer.score(c, key)
-        if best is None or score > best.score:
+        if best is None or score > best.score:  # equal share: the better retrieved one
             best = _Match(c, score, held, key)
-    if best is None or best.score < MIN_COVERAGE or len(best.terms) + (best.score >= 1.0) < 2:
+    if best is None or best.score < MIN_COVERAGE:
         return None, scorer
+    if len(best.terms) < 2 and best.score < 1.0 and not (best.terms and len(best.terms[0]) >= 3):
+        return None, scorer  # one short, common word in common is no match
     return best, scorer
 
 
 def topic_terms(question: str, glossary: Glossary, shelf: LawShelf) -> list[str]:
-    """The glossary's Chinese terms for what the question asks about: the words that name a law ("China's
-    Mineral Resources Law") are taken out first, they say where to look, not what to find."""
+    """The glossary's Chinese terms for what the question asks about (see :func:`topic_text`)."""
+    return glossary.expand(topic_text(question, glossary, shelf))
+
+
+def understood(text: str, glossary: Glossary) -> float:
+    """Share of the content words of ``text`` (question framing and numbers aside) inside a glossary phrase."""
+    tokens = tokenize(text)
+    _, covered = glossary.match(text)
+    content = [i for i, t in enumerate(tokens) if t not in _FRAME and not t.isdigit()]
+    return sum(i in covered for i in content) / len(content) if content else 0.0
+
+
+def topic_text(question: str, glossary: Glossary, shelf: LawShelf) -> str:
+    """The question without the words that name a law ("China's Mineral Resources Law"): they say where to
+    look, not what to find."""
     text = question
     for doc_id in shelf.laws_named_in(question):
         for name in {shelf.english_name(doc_id), shelf.english_name(doc_id).replace(" of the PRC", "")}:
@@ -111,8 +130,7 @@ def topic_terms(question: str, glossary: Glossary, shelf: LawShelf) -> list[str]
         entry = glossary.get(re.sub(r"[（(].*", "", title))
         for form in entry.english_forms if entry else ():
             text = re.sub(rf"\b{re.escape(form)}\b", " ", text, flags=re.I)
-    text = re.sub(r"\b(?:China's|China|Chinese|PRC|People's Republic of China)\b", " ", text, flags=re.I)
-    return glossary.expand(text)
+    return re.sub(r"\b(?:China's|China|Chinese|PRC|People's Republic of China)\b", " ", text, flags=re.I)
 
 
 def _engine_stands(answer: Answer, passages: list[Passage], match: _Match, shelf: LawShelf, scorer: _Scorer) -> bool:
@@ -185,10 +203,15 @@ def answer_across(
     among them any English note on that article; ``search(terms)`` Chinese law clauses holding the terms."""
     if has_cjk(question):
         return answer
+    cn_law = [p for p in passages if p.chunk.kind in LAW_KINDS and p.chunk.jurisdiction == "CN"]
+    # the question names China or a Chinese law, or every passage is Chinese law (the reader filtered to it)
     cn_asked = bool(_CN_WORDS & set(tokenize(question))) or bool(shelf.meant(question))
+    cn_asked = cn_asked or bool(passages and len(cn_law) == len(passages))
     refs = [r for r in parse_refs(question) if r.startswith("art:")]
     if not (cn_asked or refs):
         return answer  # the question does not point at Chinese law: the engine's answer stands
+    if not refs and understood(topic_text(question, glossary, shelf), glossary) < MIN_QUESTION_COVERAGE:
+        return answer  # most of what is asked has no glossary term: a clause match would be a guess
     candidates = [p.chunk for p in passages]
     candidates += search(topic_terms(question, glossary, shelf))
     match, scorer = best_clause(question, candidates, glossary, shelf)

@@ -69,6 +69,15 @@ class Glossary:
 
     def expand(self, question: str, limit: int = MAX_EXPANSION) -> list[str]:
         """Chinese terms whose English (any wording) the question contains, most specific first."""
+        return self.match(question)[0][:limit]
+
+    def coverage(self, question: str) -> float:
+        """Share of the question's content words that lie inside a glossary phrase (1.0 for no words)."""
+        q = tokenize(question)
+        return len(self.match(question)[1]) / len(q) if q else 1.0
+
+    def match(self, question: str) -> tuple[list[str], set[int]]:
+        """(Chinese terms found, most specific first; positions of the question tokens they cover)."""
         q = tokenize(question)
         present = set(q)
         spans: list[tuple[int, int, str]] = []  # (start, end, zh) of every English form found
@@ -86,8 +95,8 @@ class Glossary:
                 continue
             taken.append((start, end))
             hits[zh] = end - start
-        ranked = sorted(hits, key=lambda zh: (-hits[zh], -len(zh), zh))
-        return ranked[:limit]
+        covered = {i for a, b in taken for i in range(a, b)}
+        return sorted(hits, key=lambda zh: (-hits[zh], -len(zh), zh)), covered
 
     def expand_query(self, question: str) -> str:
         """``question`` followed by the Chinese terms it speaks of; unchanged when it holds Chinese already."""
