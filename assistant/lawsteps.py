@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from assistant.core.types import Answer, Chunk, Passage
+from assistant.core.types import Answer, Chunk, DocumentMeta, Passage
 
 if TYPE_CHECKING:
     from assistant.primary import LawShelf
@@ -31,10 +31,13 @@ class LawSteps:
         self.records = records
         self.lexical = lexical
 
+    def _metas(self) -> list[DocumentMeta]:
+        return [r.document_meta() for r in self.records.documents()] if self.records is not None else []
+
     def book(self) -> VersionBook:
         from assistant.versions import VersionBook
 
-        return VersionBook(r.document_meta() for r in self.records.documents())
+        return VersionBook(self._metas())
 
     def filters(self, filters: Filters | None) -> Filters | None:
         if not filters or not ({"status", "version"} & set(filters)):
@@ -50,8 +53,7 @@ class LawSteps:
         from assistant.core.glossary import load_glossary
         from assistant.primary import LawShelf
 
-        metas = [r.document_meta() for r in self.records.documents()]
-        return LawShelf(metas, self.lexical, load_glossary(), book)
+        return LawShelf(self._metas(), self.lexical, load_glossary(), book)
 
     def _noter(self, filters: Filters | None) -> Callable[[str], list[Chunk]]:
         """Chunks answering to a clause key ("art:46"), within ``filters``: where an English note on it is found."""
