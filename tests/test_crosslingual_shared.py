@@ -124,5 +124,5 @@ def test_corpus_list_shows_versions_and_filters_by_status(assistant: Any) -> Non
     assert current.exit_code == 0, current.output
     ids = {r["doc_id"] for r in json.loads(current.stdout)}
     assert LAW_2024 in ids and LAW_2009 not in ids
-    table = CliRunner().invoke(app, ["--home", home, "corpus", "list"])
-    assert "superseded on 2025-07-01" in table.stdout.replace("\n", " ") or "superseded" in table.stdout
+    table = CliRunner().invoke(app, ["--home", home, "corpus", "list"], env={"COLUMNS": "300"})
+    assert "2009 · 2009 text, superseded on 2025-07-01" in table.stdout, table.stdout
