@@ -21,6 +21,7 @@ import hashlib
 import re
 from typing import TYPE_CHECKING, Any
 
+from assistant.core.glossary import load_glossary
 from assistant.core.references import match_strength, parse_refs
 from assistant.core.tokens import has_cjk, stem, tokenize
 from assistant.core.types import Chunk, Passage
@@ -32,7 +33,9 @@ if TYPE_CHECKING:
     from indexing.lexical import LexicalIndex
     from indexing.store import VectorStore
 
-WEIGHTS = {"dense": 1.0, "bm25": 1.0, "ref": 3.0}
+# glossary: BM25 on the Chinese terms of an English question's words; low, a bridge to Chinese clauses, not
+# a reason to push English passages that match the question's own words out of the top k
+WEIGHTS = {"dense": 1.0, "bm25": 1.0, "ref": 3.0, "glossary": 0.5}
 # Chinese questions: the bundled English embedding model ranks Chinese text poorly, BM25 on bigrams well
 CJK_WEIGHTS = {"dense": 0.5, "bm25": 1.5}
 NAMED_DOC_BOOST = 1.3
@@ -190,6 +193,10 @@ class HybridRetriever:
             add("dense", self.store.query(self.embedder.embed_query(query), n, where), dense)
         if mode in ("hybrid", "bm25"):
             add("bm25", self.lexical.search(query, n, where), lexical)
+            # issue 14 hook: an English question also looks for the Chinese terms the glossary gives for its words
+            terms = [] if has_cjk(query) else load_glossary().expand(query)
+            if terms:
+                add("glossary", self.lexical.search(" ".join(terms), n, where), None)
         docs = self.lexical.documents()
         named = set(named_documents(query, docs)) if docs else set()
         refs = parse_refs(query)

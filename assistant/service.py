@@ -47,6 +47,9 @@ class Assistant:
         self._extractive: Any = None
         self._llm_engine: Any = None
         self._retriever: Any = None
+        from assistant.lawsteps import LawSteps  # issue 14 hook: versions, cross-language answers, primary sources
+
+        self.law = LawSteps(records, lexical)
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> Assistant:
@@ -98,7 +101,10 @@ class Assistant:
     def retrieve(
         self, question: str, *, k: int | None = None, filters: Filters | None = None, mode: str | None = None
     ) -> list[Passage]:
-        return self.retriever.retrieve(question, k=k or self.settings.top_k, filters=filters, mode=mode)
+        passages = self.retriever.retrieve(
+            question, k=k or self.settings.top_k, filters=self.law.filters(filters), mode=mode
+        )
+        return self.law.prefer(question, passages)  # issue 14 hook: the version of a law the question means
 
     def _engine(self, engine: str | None) -> Any:
         name = engine or self.settings.engine
@@ -141,7 +147,7 @@ class Assistant:
         t1 = time.perf_counter()
         passages = self.retrieve(standalone, k=k, filters=filters, mode=mode)
         t2 = time.perf_counter()
-        answer = eng.answer(standalone, passages)
+        answer = self.law.finish(standalone, passages, eng.answer(standalone, passages), filters)  # issue 14 hook
         t3 = time.perf_counter()
         answer.question = question
         if standalone != question:
@@ -169,6 +175,7 @@ class Assistant:
         passages = self.retrieve(standalone, k=k, filters=filters)
         for piece in eng.stream(standalone, passages):
             if isinstance(piece, Answer):
+                piece = self.law.finish(standalone, passages, piece, filters)  # issue 14 hook
                 piece.question = question
                 if standalone != question:
                     piece.standalone_question = standalone

@@ -158,6 +158,9 @@ def chunk_document(clauses: list[Clause], meta: DocumentMeta, settings: Settings
             language=meta.language,
             source=meta.source,
             aliases=p.aliases,
+            version=meta.version or "",
+            effective_date=meta.effective_date or "",
+            status=meta.status or "",
         )
         for position, p in enumerate(pieces)
     ]

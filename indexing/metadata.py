@@ -4,7 +4,8 @@ Precedence in :func:`resolve_metadata`: explicit overrides > sidecar > manifest 
 
 Sidecar naming: ``<full file name>.meta.toml`` (or ``.meta.yaml`` / ``.meta.yml``) in the same folder,
 e.g. ``mineral-resources-law-2024.zh.md.meta.toml`` describes ``mineral-resources-law-2024.zh.md``.
-Keys: doc_id, title, kind, jurisdiction, language, version, effective_date, url, licence, notes.
+Keys: doc_id, title, kind, jurisdiction, language, version, effective_date, status (in-force, superseded or
+repealed), url, licence, notes.
 
 Manifest (``corpus/sources.toml``)::
 
@@ -39,7 +40,13 @@ from assistant.core.errors import ConfigError
 from assistant.core.types import DOC_KINDS, DocumentMeta, LoadedDocument
 
 SIDECAR_SUFFIXES: tuple[str, ...] = (".meta.toml", ".meta.yaml", ".meta.yml")
-_META_KEYS = ("doc_id", "title", "kind", "jurisdiction", "language", "version", "effective_date", "url")
+_META_KEYS = ("doc_id", "title", "kind", "jurisdiction", "language", "version", "effective_date", "status", "url")
+STATUSES = ("in-force", "superseded", "repealed")
+_STATUS_WORDS = {
+    "in-force": "in-force", "in force": "in-force", "in_force": "in-force", "current": "in-force",
+    "有效": "in-force", "现行有效": "in-force", "superseded": "superseded", "已修改": "superseded",
+    "失效": "superseded", "repealed": "repealed", "废止": "repealed", "已废止": "repealed",
+}  # fmt: skip
 _SIDECAR_KEYS = frozenset((*_META_KEYS, "licence", "license", "notes"))
 
 
@@ -104,6 +111,10 @@ def _clean(values: dict[str, Any], where: Path, *, strict_keys: bool) -> dict[st
             raise ConfigError(f"{where}: doc_id {value!r} may only hold letters, digits, '.', '_' and '-'")
         if key == "language" and not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
             raise ConfigError(f"{where}: language {value!r} is not an ISO 639-1 code such as 'en' or 'zh'")
+        if key == "status":
+            value = _STATUS_WORDS.get(value.lower())
+            if value is None:
+                raise ConfigError(f"{where}: status {values[key]!r} is not one of {', '.join(STATUSES)}; fix the value")
         if key == "effective_date" and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
             raise ConfigError(f"{where}: effective_date {value!r} is not a date like 2025-07-01")
         out[key] = value
@@ -320,6 +331,21 @@ def infer_version(title: str, file_name: str, head: str) -> str | None:
     return max(revised) if revised else None
 
 
+_TITLE_STATUS = (
+    ("repealed", re.compile(r"\brepealed\b|已废止|废止", re.I)),
+    ("superseded", re.compile(r"\bsuperseded\b|no longer in force|已失效|已被修订", re.I)),
+)
+
+
+def infer_status(title: str) -> str | None:
+    """A status the title declares ("… (2009 amendment, superseded on 1 July 2025)"); None otherwise: whether a
+    version is in force is decided among the versions indexed (:mod:`assistant.versions`)."""
+    for status, pattern in _TITLE_STATUS:
+        if pattern.search(title):
+            return status
+    return None
+
+
 # ---- resolution ------------------------------------------------------------------------------------
 
 
@@ -347,6 +373,7 @@ def resolve_metadata(
         "language": loaded.language or infer_language(head),
         "version": infer_version(title, path.name, head),
         "effective_date": infer_effective_date(head, tail),
+        "status": infer_status(title),
     }
     merged: dict[str, Any] = dict(inferred)
     if manifest_entry:

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from assistant.core.types import Answer
     from assistant.service import Assistant
 
-FILTER_KEYS = ("kind", "jurisdiction", "language", "doc_id")
+FILTER_KEYS = ("kind", "jurisdiction", "language", "doc_id", "status", "version")
 
 
 def parse_filters(items: list[str] | None) -> dict[str, str | list[str]] | None:
@@ -85,7 +85,10 @@ def register(app: typer.Typer) -> None:
         k: Annotated[int | None, typer.Option("--k", min=1, max=50, help="Passages given to the engine.")] = None,
         filter_: Annotated[
             list[str] | None,
-            typer.Option("--filter", help="KEY=VALUE with KEY kind, jurisdiction, language or doc_id (repeatable)."),
+            typer.Option(
+                "--filter",
+                help="KEY=VALUE with KEY kind, jurisdiction, language, doc_id, status or version (repeatable).",
+            ),
         ] = None,
         engine: Annotated[str | None, typer.Option(help="extractive (default, no LLM) or llm.")] = None,
         mode: Annotated[str | None, typer.Option(help="Retrieval: hybrid, dense or bm25.")] = None,

@@ -47,6 +47,11 @@ def ingest(
     language: Annotated[str | None, typer.Option(help="ISO 639-1 code, e.g. en, zh.")] = None,
     title: Annotated[str | None, typer.Option(help="Title (one file only).")] = None,
     doc_id: Annotated[str | None, typer.Option("--doc-id", help="Document id (one file only).")] = None,
+    version: Annotated[str | None, typer.Option(help="Version, e.g. 2024 or '2009 amendment'.")] = None,
+    effective_date: Annotated[
+        str | None, typer.Option("--effective-date", help="Date it takes effect, YYYY-MM-DD.")
+    ] = None,
+    status: Annotated[str | None, typer.Option(help="in-force, superseded or repealed.")] = None,
     manifest: Annotated[
         Path | None, typer.Option(help="A sources.toml describing the files (default: the folder's own).")
     ] = None,
@@ -70,6 +75,7 @@ def ingest(
             raise typer.BadParameter("name at least one file or folder, or use --bundled")
         overrides = {"kind": kind, "jurisdiction": jurisdiction, "language": language, "title": title}
         overrides["doc_id"] = doc_id
+        overrides |= {"version": version, "effective_date": effective_date, "status": status}
         assistant = _state.assistant()
         report = _run_ingest(assistant, targets, overrides, manifest, show_progress=not json_out)
     if json_out:
@@ -157,9 +163,20 @@ def reindex() -> None:
 
 
 @corpus_app.command("list")
-def list_documents(json_out: JsonOpt = False) -> None:
-    """The indexed documents: id, title, kind, jurisdiction, language, pages, chunks, when indexed."""
+def list_documents(
+    json_out: JsonOpt = False,
+    filter_: Annotated[
+        list[str] | None,
+        typer.Option("--filter", help="KEY=VALUE with KEY kind, jurisdiction, language, status or version."),
+    ] = None,
+) -> None:
+    """The indexed documents: id, title, kind, jurisdiction, language, version, status, pages, chunks, when indexed.
+
+    The status is the declared one, else worked out among the indexed versions of the same law.
+    """
     with _state.user_errors():
+        from assistant.cli.ask import parse_filters
+        from assistant.versions import VersionBook
         from indexing.chroma_store import collection_name
         from indexing.embeddings import embedder_for
         from indexing.records import RecordStore
@@ -167,23 +184,60 @@ def list_documents(json_out: JsonOpt = False) -> None:
         settings = _state.settings()
         name = collection_name(settings, embedder_for(settings).name)
         records = RecordStore(settings.home / "records.sqlite3", name).documents()
+        book = VersionBook(r.document_meta() for r in records)
+        rows = [_row(r, book) for r in records]
+        for key, value in (parse_filters(filter_) or {}).items():
+            wanted = {value} if isinstance(value, str) else set(value)
+            rows = [row for row in rows if str(row.get(key, "")) in wanted or row.get("year") in wanted]
     if json_out:
-        fields = {"doc_id", "title", "kind", "jurisdiction", "language", "source", "pages", "chunks", "indexed_at"}
-        typer.echo(json.dumps([r.model_dump(include=fields) for r in records], ensure_ascii=False, indent=2))
+        typer.echo(
+            json.dumps([{k: v for k, v in r.items() if k != "year"} for r in rows], ensure_ascii=False, indent=2)
+        )
         return
     console = _console()
-    if not records:
-        console.print("No documents indexed yet: run `msra ingest PATH` or `msra ingest --bundled`.")
+    if not rows:
+        console.print("No documents indexed yet: run `msra ingest PATH` or `msra ingest --bundled`." if not records
+                      else "No indexed document matches the filter.")  # fmt: skip
         return
     from rich.table import Table
 
     table = Table(show_header=True)
-    for col in ("doc id", "title", "kind", "jurisdiction", "language", "pages", "chunks", "last indexed"):
+    cols = (
+        "doc id",
+        "title",
+        "kind",
+        "jurisdiction",
+        "language",
+        "version",
+        "status",
+        "pages",
+        "chunks",
+        "last indexed",
+    )
+    for col in cols:
         table.add_column(col, overflow="fold", justify="right" if col in ("pages", "chunks") else "left")
-    for r in records:
-        when = r.indexed_at.replace("T", " ").replace("+00:00", " UTC")
-        table.add_row(r.doc_id, r.title, r.kind, r.jurisdiction, r.language, str(r.pages), str(r.chunks), when)
+    for r in rows:
+        when = str(r["indexed_at"]).replace("T", " ").replace("+00:00", " UTC")
+        status = " · ".join(x for x in (r["version"], r["version_label"] or r["status"]) if x)
+        table.add_row(
+            r["doc_id"], r["title"], r["kind"], r["jurisdiction"], r["language"], status,
+            str(r["pages"]), str(r["chunks"]), when,
+        )  # fmt: skip
     console.print(table)
+
+
+def _row(record: Any, book: Any) -> dict[str, Any]:
+    """One document as `corpus list` shows it, with its version and (declared or worked-out) status."""
+    fields = {"doc_id", "title", "kind", "jurisdiction", "language", "source", "pages", "chunks", "indexed_at"}
+    meta = record.document_meta()
+    v = book.get(record.doc_id)
+    return record.model_dump(include=fields) | {
+        "version": meta.version,
+        "effective_date": meta.effective_date,
+        "status": book.status(record.doc_id),
+        "version_label": book.label(record.doc_id),
+        "year": v.year if v else "",
+    }
 
 
 @corpus_app.command("remove")

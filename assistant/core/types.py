@@ -28,6 +28,7 @@ class DocumentMeta(BaseModel):
     language: str = Field("en", description="ISO 639-1 code of the main language, e.g. 'en', 'zh'.")
     version: str | None = None
     effective_date: str | None = None
+    status: str | None = Field(None, description="in-force, superseded or repealed; None: not declared.")
     source: str = Field("", description="File name as ingested.")
     path: str = Field("", description="Absolute path of the ingested file.")
     sha256: str = ""
@@ -90,6 +91,9 @@ class Chunk:
     language: str = "en"
     source: str = ""
     aliases: list[str] = field(default_factory=list)
+    version: str = ""  # the document's version, effective date and declared status ("" when unknown)
+    effective_date: str = ""
+    status: str = ""
 
     def metadata(self) -> dict[str, str | int]:
         """Flat metadata as stored in Chroma (scalars only)."""
@@ -105,6 +109,9 @@ class Chunk:
             "language": self.language,
             "source": self.source,
             "aliases": "|".join(self.aliases),
+            "version": self.version,
+            "effective_date": self.effective_date,
+            "status": self.status,
         }
 
     @classmethod
@@ -124,6 +131,9 @@ class Chunk:
             language=str(meta.get("language", "en")),
             source=str(meta.get("source", "")),
             aliases=[a for a in aliases.split("|") if a],
+            version=str(meta.get("version") or ""),
+            effective_date=str(meta.get("effective_date") or ""),
+            status=str(meta.get("status") or ""),
         )
 
 
