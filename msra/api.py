@@ -85,7 +85,7 @@ class Assistant(_ServiceAssistant):
         record = self.records.get(doc_id)
         if record is None or record.status != "complete":
             known = [r.doc_id for r in self.documents()]
-            close = get_close_matches(doc_id, known, n=3)
+            close = [k for k in known if doc_id.lower() in k.lower()][:3] or get_close_matches(doc_id, known, n=3)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
             raise DocumentNotFoundError(
                 f"no indexed document has the id {doc_id!r}.{hint} "
