@@ -97,6 +97,8 @@ def judge(
     """
     text = str(answer.get("answer", ""))
     refused = bool(answer.get("refused"))
+    outcome = answer.get("outcome")
+    confidence = answer.get("confidence")
     citations = [dict(c) for c in answer.get("citations") or []]
     chunks = chunks or {}
     if not case.answerable:
@@ -116,6 +118,11 @@ def judge(
         fact_hits=hits,
         missing_facts=[g for g, h in zip(case.expected_facts, hits, strict=False) if not h],
         latency_ms=latency_ms,
+        outcome=str(outcome) if outcome in ("answered", "hedged", "refused") else None,
+        # Anything but a number in [0, 1] (None, a string, a bool) means "no confidence given".
+        confidence=float(confidence)
+        if isinstance(confidence, int | float) and not isinstance(confidence, bool) and 0 <= confidence <= 1
+        else None,
     )
     if not refused:
         out.citation_valid = citation_valid(text, [c.get("marker", "") for c in citations])
