@@ -37,9 +37,9 @@ INSTRUCTIONS = (
     "msra://doc/<doc_id>/outline and msra://doc/<doc_id>/clause/<path> for a clause's full text."
 )
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
-Str = Annotated[str, Field(max_length=MAX_PLAN_CHARS + 1)]
 K = Annotated[int | None, Field(ge=1, le=50, description="Passages given to the answer engine (default: settings).")]
 OneOrMany = str | list[str] | None
+PLAN_TEXT = f"The plan as Markdown or plain text (at most {MAX_PLAN_CHARS:,} characters)."
 KindFilter = Annotated[OneOrMany, Field(description=f"Only these document kinds: {', '.join(DOC_KINDS)}.")]
 JurisdictionFilter = Annotated[OneOrMany, Field(description="Only these jurisdictions: CN, US, international …")]
 LanguageFilter = Annotated[OneOrMany, Field(description="Only documents in these languages: en, zh …")]
@@ -73,7 +73,7 @@ class MsraMCPServer(MCPServer[Any]):
         return resources
 
 
-def build_server(assistant: Assistant, *, allow_write: bool = False, max_plan_chars: int = MAX_PLAN_CHARS) -> MCPServer:
+def build_server(assistant: Assistant, *, allow_write: bool = False, tools: Tools | None = None) -> MCPServer:
     """The server over ``assistant``; ``allow_write`` adds the ``ingest`` and ``remove`` tools."""
     server = MsraMCPServer(
         assistant,
@@ -83,12 +83,11 @@ def build_server(assistant: Assistant, *, allow_write: bool = False, max_plan_ch
         version=_version(),
         log_level="WARNING",
     )
-    tools = Tools(assistant, max_plan_chars=max_plan_chars)
+    tools = tools or Tools(assistant)
     _register_read_tools(server, tools)
     _register_resources(server, assistant)
     if allow_write:
         _register_write_tools(server, tools)
-    server.msra_tools = tools  # type: ignore[attr-defined]
     return server
 
 
@@ -143,7 +142,7 @@ def _register_read_tools(server: MCPServer, tools: Tools) -> None:
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
     def check_plan(
-        plan_text: Annotated[Str, Field(description="The plan as Markdown or plain text.")],
+        plan_text: Annotated[str, Field(description=PLAN_TEXT)],
         site: Annotated[SiteProfile, Field(description="Site profile: name and country required.")],
         sections: Annotated[list[str] | None, Field(description="Only these section ids.")] = None,
     ) -> Annotated[CallToolResult, CheckReport]:
@@ -227,9 +226,10 @@ def serve(
     import anyio
 
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="msra mcp: %(message)s")
-    server = build_server(assistant, allow_write=allow_write)
+    tools = Tools(assistant)
+    server = build_server(assistant, allow_write=allow_write, tools=tools)
     if warm_up:
-        threading.Thread(target=server.msra_tools.warm_up, daemon=True).start()  # type: ignore[attr-defined]
+        threading.Thread(target=tools.warm_up, daemon=True, name="msra-warm-up").start()
     mode = "read-write" if allow_write else "read-only"
     if http is None:
         log.info("serving on stdio (%s, home %s)", mode, assistant.settings.home)
