@@ -31,12 +31,15 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     server = build_server(assistant, tools=Tools(assistant, max_plan_chars=500))
 
     async def scenario() -> dict[str, Any]:
+        atlantis = {"name": "X", "country": "Atlantis"}
         async with Client(server) as c:
             return {
                 "draft": await c.call_tool("draft_section", {"section": "soil-topsoil", "site": SITE}),
-                "check": await c.call_tool("check_plan", {"plan_text": PLAN, "site": SITE, "sections": ["soil-topsoil"]}),
+                "check": await c.call_tool(
+                    "check_plan", {"plan_text": PLAN, "site": SITE, "sections": ["soil-topsoil"]}
+                ),
                 "unknown_section": await c.call_tool("draft_section", {"section": "no-such-section", "site": SITE}),
-                "bad_country": await c.call_tool("draft_section", {"section": "soil-topsoil", "site": {"name": "X", "country": "Atlantis"}}),
+                "bad_country": await c.call_tool("draft_section", {"section": "soil-topsoil", "site": atlantis}),
                 "long_plan": await c.call_tool("check_plan", {"plan_text": "word " * 200, "site": SITE}),
                 "empty_plan": await c.call_tool("check_plan", {"plan_text": " \n", "site": SITE}),
                 "long_question": await c.call_tool("ask", {"question": "why " * 2000}),
