@@ -75,6 +75,16 @@ def _groups(chunks: Sequence[Chunk]) -> dict[str, list[Chunk]]:
     return groups
 
 
+def _by_designation(groups: dict[str, list[Chunk]], wanted: str) -> list[Chunk] | None:
+    """The first clause (reading order) whose own label or an alias is ``wanted`` ('Article 46', '第四十六条')."""
+    key = " ".join(wanted.split()).casefold()
+    for path, group in groups.items():
+        labels = {path.rsplit(PATH_SEP, 1)[-1], *(a for c in group for a in c.aliases)}
+        if key in {" ".join(x.split()).casefold() for x in labels}:
+            return group
+    return None
+
+
 def outline(chunks: Sequence[Chunk]) -> list[ClauseEntry]:
     """The clauses of a document in reading order (a chunk without a clause is listed under its title)."""
     entries = []
@@ -99,9 +109,11 @@ def outline(chunks: Sequence[Chunk]) -> list[ClauseEntry]:
 def clause_text(chunks: Sequence[Chunk], path: str) -> ClauseText | None:
     """The text of the clause ``path`` (a clause id or a citation's clause string), or None."""
     wanted = clause_path(path) if CLAUSE_SEP.strip() in path else path.strip(PATH_SEP + " ")
-    group = _groups(chunks).get(wanted)
+    groups = _groups(chunks)
+    group = groups.get(wanted) or _by_designation(groups, wanted)
     if not group:
         return None
+    wanted = clause_path(group[0].clause)
     first = group[0]
     return ClauseText(
         doc_id=first.doc_id,

@@ -125,6 +125,15 @@ def test_outline_joins_split_pieces_without_the_overlap() -> None:
     assert found is not None
     assert found.text == "Alpha beta gamma delta epsilon zeta eta theta iota kappa. Lambda mu nu xi omicron."
     assert clause_text(chunks, "Part 1/Rule 3") is None
+    assert clause_text(chunks, "rule  2") == found  # by its own label, as a citation names it
+
+
+def test_clause_by_alias() -> None:
+    chunks = [_chunk(0, "第四章 › 第四十六条", "开采矿产资源应当……"), _chunk(1, "第四章 › 第四十七条", "……")]
+    chunks[0].aliases = ["Article 46", "Art. 46", "第四十六条"]
+    found = clause_text(chunks, "Article 46")
+    assert found is not None and found.path == "第四章/第四十六条" and found.text.startswith("开采")
+    assert clause_text(chunks, "Article 48") is None
 
 
 def test_clause_uri_round_trips_through_the_sdk_template() -> None:
