@@ -85,7 +85,7 @@ def build_server(assistant: Assistant, *, allow_write: bool = False, tools: Tool
     )
     tools = tools or Tools(assistant)
     _register_read_tools(server, tools)
-    _register_resources(server, assistant)
+    _register_resources(server, assistant, tools)
     if allow_write:
         _register_write_tools(server, tools)
     return server
@@ -168,14 +168,14 @@ def _register_write_tools(server: MCPServer, tools: Tools) -> None:
         return tools.remove(doc_id)
 
 
-def _resource_call(fn: Any) -> Any:
-    try:
-        return fn()
-    except MsraError as exc:
-        raise ResourceNotFoundError(str(exc)) from exc
+def _register_resources(server: MCPServer, assistant: Assistant, tools: Tools) -> None:
+    def _resource_call(fn: Any) -> Any:
+        with tools.lock:
+            try:
+                return fn()
+            except MsraError as exc:
+                raise ResourceNotFoundError(str(exc)) from exc
 
-
-def _register_resources(server: MCPServer, assistant: Assistant) -> None:
     @server.resource("msra://documents", name="documents", mime_type="application/json")
     def documents() -> str:
         """The indexed documents with their outline URIs (JSON)."""
@@ -193,7 +193,7 @@ def _register_resources(server: MCPServer, assistant: Assistant) -> None:
     def outline(doc_id: str) -> str:
         """A document's clauses in reading order: clause id (path), label, pages and the clause's URI (JSON)."""
         entries = _resource_call(lambda: assistant.outline(doc_id))
-        record = assistant.records.get(doc_id)
+        record = _resource_call(lambda: assistant.records.get(doc_id))
         return json.dumps(
             {
                 "doc_id": doc_id,

@@ -58,11 +58,11 @@ class Tools:
     def __init__(self, assistant: Assistant, *, max_plan_chars: int = MAX_PLAN_CHARS) -> None:
         self.assistant = assistant
         self.max_plan_chars = max_plan_chars
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()  # resources take it too
 
     def run(self, fn: Callable[[], T]) -> T:
         """Run ``fn`` alone; msra's own errors become tool errors with their message."""
-        with self._lock:
+        with self.lock:
             try:
                 return fn()
             except MsraError as exc:
@@ -72,7 +72,7 @@ class Tools:
         """Load the embedding model before the first question arrives."""
         warm = getattr(self.assistant.embedder, "warm_up", None)
         if callable(warm):
-            with self._lock:
+            with self.lock:
                 warm()
 
     # ---- validation ---------------------------------------------------------------------------
