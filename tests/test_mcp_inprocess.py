@@ -83,8 +83,10 @@ def test_tool_errors_name_the_field_and_the_fix(results: dict[str, Any]) -> None
     assert "ingest" not in results["tools"] and "remove" not in results["tools"]
 
 
-def test_tools_module_stays_free_of_stdout(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    """The tool code itself prints nothing (stdout is the stdio transport's)."""
-    a = msra.Assistant.open(tmp_path / "h", embedding_model="hash")
-    Tools(a).list_documents()
+def test_empty_index_says_so_and_prints_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """On an empty home: a refusal that says why; the tool code prints nothing (stdout is the transport's)."""
+    tools = Tools(msra.Assistant.open(tmp_path / "h", embedding_model="hash"))
+    r = tools.ask("What is topsoil?", None, None)
+    assert r.structured_content["refused"] and "No document is indexed yet" in r.content[0].text
+    assert tools.list_documents().structured_content == {"documents": []}
     assert capsys.readouterr().out == ""

@@ -121,6 +121,8 @@ class Tools:
             unsupported_sentences=answer.unsupported_sentences,
         )
         lines = [answer.answer]
+        if answer.refused and not self.run(self.assistant.documents):
+            lines.append("(No document is indexed yet: run `msra ingest --bundled` or `msra ingest PATH`.)")
         if cites:
             lines += ["", "Sources:"]
             lines += [f"{c.marker} {c.title}, {c.clause or '(no clause)'}, p. {c.page} ({c.doc_id})" for c in cites]
