@@ -17,6 +17,7 @@ from assistant.mcp.server import build_server
 from assistant.mcp.tools import Tools
 
 SITE = {"name": "Ridge Mine", "country": "US", "mine_type": "surface", "annual_precipitation_mm": 900}
+FIRST = "How long is the revegetation responsibility period under SMCRA?"
 PLAN = """# Soil and topsoil
 
 Topsoil is stripped before mining, stockpiled on stable ground, seeded against erosion and
@@ -44,6 +45,8 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                 "empty_plan": await c.call_tool("check_plan", {"plan_text": " \n", "site": SITE}),
                 "long_question": await c.call_tool("ask", {"question": "why " * 2000}),
                 "missing_question": await c.call_tool("ask", {}),
+                "follow_up": await c.call_tool("ask", {"question": "And where precipitation is 26 inches or less?",
+                                                       "history": [{"question": FIRST, "answer": "…"}]}),
                 "tools": {t.name for t in (await c.list_tools()).tools},
             }  # fmt: skip
 
@@ -67,6 +70,14 @@ def test_check_plan_returns_a_requirement_table(results: dict[str, Any]) -> None
     assert {i["status"] for i in report["items"]} <= {"covered", "partial", "missing"}
     assert any(i["status"] == "covered" for i in report["items"])
     assert "|" in r.content[0].text  # the Markdown summary table
+
+
+def test_ask_takes_the_conversation_history(results: dict[str, Any]) -> None:
+    r = results["follow_up"]
+    assert not r.is_error
+    data = r.structured_content
+    assert data["question"] == "And where precipitation is 26 inches or less?"
+    assert data["standalone_question"] and "revegetation responsibility period" in data["standalone_question"]
 
 
 def test_tool_errors_name_the_field_and_the_fix(results: dict[str, Any]) -> None:

@@ -23,8 +23,16 @@ class CitationOut(BaseModel):
     clause_uri: str = Field(description="Read this resource for the whole clause.")
 
 
+class Turn(BaseModel):
+    """One earlier exchange of the conversation, for follow-up questions."""
+
+    question: str = Field(max_length=4000)
+    answer: str = Field("", max_length=20000)
+
+
 class AskResult(BaseModel):
     question: str
+    standalone_question: str | None = Field(None, description="The follow-up as rewritten with the history.")
     answer: str
     refused: bool
     outcome: Outcome

@@ -23,7 +23,7 @@ from assistant.core.types import DOC_KINDS
 from assistant.drafting.check import CheckReport
 from assistant.drafting.draft import Draft
 from assistant.drafting.site import SiteProfile
-from assistant.mcp.schemas import AskResult, DocumentList, IngestResult, RemoveResult, SearchResult
+from assistant.mcp.schemas import AskResult, DocumentList, IngestResult, RemoveResult, SearchResult, Turn
 from assistant.mcp.tools import MAX_PLAN_CHARS, Tools, outline_uri
 from msra import Assistant
 from msra.outline import clause_uri
@@ -106,11 +106,18 @@ def _register_read_tools(server: MCPServer, tools: Tools) -> None:
         jurisdiction: JurisdictionFilter = None,
         language: LanguageFilter = None,
         doc_id: DocFilter = None,
+        history: Annotated[
+            list[Turn] | None,
+            Field(
+                max_length=20,
+                description="Earlier turns, oldest first, so a follow-up ('and in drier areas?') is understood.",
+            ),
+        ] = None,
     ) -> Annotated[CallToolResult, AskResult]:
         """Answer a question from the indexed documents, every sentence cited (document, clause, page) — or say
         plainly that the documents do not answer it (outcome 'refused') or may not (outcome 'hedged')."""
         f = tools.filters(kind=kind, jurisdiction=jurisdiction, language=language, doc_id=doc_id)
-        return tools.ask(question, k, f)
+        return tools.ask(question, k, f, [(t.question, t.answer) for t in history or []])
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
     def search_passages(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -102,9 +102,15 @@ class Tools:
         return out or None
 
     # ---- tools --------------------------------------------------------------------------------
-    def ask(self, question: str, k: int | None, filters: dict[str, str | list[str]] | None) -> CallToolResult:
+    def ask(
+        self,
+        question: str,
+        k: int | None,
+        filters: dict[str, str | list[str]] | None,
+        history: Sequence[tuple[str, str]] | None = None,
+    ) -> CallToolResult:
         q = self.question(question)
-        answer: Answer = self.run(lambda: self.assistant.ask(q, k=k, filters=filters))
+        answer: Answer = self.run(lambda: self.assistant.ask(q, k=k, filters=filters, history=history or None))
         contract = answer.contract()
         cites = [
             CitationOut(**c, page_end=full.page_end, clause_uri=clause_uri(full.doc_id, clause_path(full.clause)))
@@ -112,6 +118,7 @@ class Tools:
         ]
         data = AskResult(
             question=answer.question,
+            standalone_question=answer.standalone_question,
             answer=answer.answer,
             refused=answer.refused,
             outcome=contract["outcome"],
