@@ -247,8 +247,7 @@ def render_markdown(report: Mapping[str, Any], baseline: Mapping[str, Any] | Non
 
 
 def write_plots(report: Mapping[str, Any], out: Path, baseline: Mapping[str, Any] | None = None) -> list[Path]:
-    """metrics_by_tag.png, latency.png, reliability.png, precision_coverage.png and (with a baseline)
-    baseline_comparison.png."""
+    """metrics_by_tag.png, latency.png and (with a baseline) baseline_comparison.png."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -292,12 +291,6 @@ def write_plots(report: Mapping[str, Any], out: Path, baseline: Mapping[str, Any
     fig.savefig(paths[-1], dpi=90)
     plt.close(fig)
 
-    if report.get("calibration"):
-        from evaluation.calibration_plots import write_precision_coverage, write_reliability
-
-        paths.append(write_reliability(report["calibration"], out / "reliability.png"))
-        paths.append(write_precision_coverage(report["calibration"], out / "precision_coverage.png"))
-
     if baseline:
         names = [n for n in HEADLINE if not n.endswith("_ms")]
         cur = [report["metrics"].get(n) or 0.0 for n in names]
@@ -320,7 +313,8 @@ def write_plots(report: Mapping[str, Any], out: Path, baseline: Mapping[str, Any
 def write_report(
     report: Mapping[str, Any], out: Path | str, baseline: Mapping[str, Any] | None = None, plots: bool = True
 ) -> dict[str, Path]:
-    """Write report.json, report.md and the plots into ``out``; return their paths."""
+    """Write report.json, report.md and the plots (with reliability.png and precision_coverage.png when the
+    report has calibration) into ``out``; return their paths."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     data = dict(report)
@@ -332,4 +326,10 @@ def write_report(
     if plots:
         for p in write_plots(report, out, baseline):
             paths[p.stem] = p
+        if report.get("calibration"):
+            from evaluation.calibration_plots import write_precision_coverage, write_reliability
+
+            cal = report["calibration"]
+            paths["reliability"] = write_reliability(cal, out / "reliability.png")
+            paths["precision_coverage"] = write_precision_coverage(cal, out / "precision_coverage.png")
     return paths
