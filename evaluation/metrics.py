@@ -11,6 +11,7 @@ relevances sorted (relevant passages first).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -23,6 +24,7 @@ from evaluation.matching import (
     numbers_in,
     quote_supports,
 )
+from evaluation.reliability import Scored, expected_calibration_error, outcome_rates
 
 RETRIEVAL_KS = (1, 3, 5, 10)
 
@@ -30,14 +32,20 @@ RETRIEVAL_KS = (1, 3, 5, 10)
 METRICS: dict[str, tuple[bool, str]] = {
     "fact_accuracy": (
         True,
-        "answerable cases whose answer holds every expected fact (refusals count as wrong)",
+        "answerable cases whose answer holds every expected fact (refused and hedged replies count as wrong)",
     ),
     "precision_answered": (
         True,
-        "correct answers / all answered (not refused) cases, unanswerable ones included",
+        "correct answers / all answered (not hedged, refused or failed) cases, unanswerable ones included",
     ),
     "refusal_recall": (True, "unanswerable cases that were refused"),
+    "abstention_recall": (True, "unanswerable cases that were refused or hedged"),
     "false_refusal_rate": (False, "answerable cases that were refused"),
+    "hedged_answerable_rate": (False, "answerable cases that were hedged (a hedged reply is not a fact)"),
+    "answered_rate": (True, "cases answered (not hedged, refused or failed)"),
+    "hedged_rate": (False, "cases hedged: the reply asserts nothing and lists the closest passages"),
+    "refused_rate": (False, "cases refused"),
+    "ece": (False, "expected calibration error of confidence against fact (10 equal-width bins)"),
     "right_doc_rate": (True, "answered answerable cases citing at least one expected document"),
     "right_clause_rate": (True, "answered answerable cases with a gold clause citing a matching clause"),
     "citation_validity": (True, "answers whose every marker resolves to a citation"),
@@ -66,7 +74,13 @@ HEADLINE = (
     "fact_accuracy",
     "precision_answered",
     "refusal_recall",
+    "abstention_recall",
     "false_refusal_rate",
+    "hedged_answerable_rate",
+    "answered_rate",
+    "hedged_rate",
+    "refused_rate",
+    "ece",
     "right_doc_rate",
     "right_clause_rate",
     "citation_validity",
@@ -202,15 +216,38 @@ class CaseOutcome(BaseModel):
     citation_correct: tuple[int, int] = (0, 0)
     citation_support: tuple[int, int] = (0, 0)
     latency_ms: float | None = None
+    outcome: str | None = None  # answered | hedged | refused, as the reply says; None: older reports
+    confidence: float | None = None
+
+    @property
+    def graded(self) -> str:
+        """answered | hedged | refused | error; without an ``outcome`` field, ``refused`` decides."""
+        if self.error:
+            return "error"
+        if self.refused:
+            return "refused"
+        return self.outcome if self.outcome in ("answered", "hedged", "refused") else "answered"
+
+    @property
+    def fact(self) -> bool:
+        """An answerable case answered (not hedged) with every expected fact."""
+        return self.answerable and self.graded == "answered" and all(self.fact_hits)
 
     @property
     def correct(self) -> bool:
-        """Answerable: answered with every fact; unanswerable: refused."""
+        """Answerable: answered with every fact; unanswerable: refused or hedged."""
         if self.error:
             return False
         if not self.answerable:
-            return self.refused
-        return not self.refused and all(self.fact_hits)
+            return self.graded in ("refused", "hedged")
+        return self.fact
+
+    @property
+    def language(self) -> str:
+        return case_language(self.tags, self.question)
+
+    def scored(self) -> Scored:
+        return Scored(outcome=self.graded, confidence=self.confidence, fact=self.fact)
 
     @property
     def doc_rank(self) -> int | None:
@@ -219,6 +256,17 @@ class CaseOutcome(BaseModel):
     @property
     def clause_rank(self) -> int | None:
         return first_relevant_rank(self.clause_relevances or [])
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def case_language(tags: Mapping[str, str], question: str) -> str:
+    """The case's language: its ``language`` (or ``lang``) tag, else ``zh`` when the question has CJK text."""
+    tagged = tags.get("language") or tags.get("lang")
+    if tagged:
+        return tagged.lower().split("-")[0]
+    return "zh" if _CJK.search(question) else "en"
 
 
 def _ratio(pairs: Iterable[tuple[int, int]]) -> float | None:
@@ -232,13 +280,19 @@ def aggregate(outcomes: Sequence[CaseOutcome]) -> dict[str, float | None]:
     """Every metric in :data:`METRICS` over ``outcomes``; None where no case qualifies."""
     ans = [o for o in outcomes if o.answerable]
     unans = [o for o in outcomes if not o.answerable]
-    answered = [o for o in outcomes if not o.refused and not o.error]
+    answered = [o for o in outcomes if not o.refused and not o.error]  # replies with citations to judge
+    asserted = [o for o in answered if o.graded == "answered"]
     answered_ans = [o for o in ans if not o.refused and not o.error]
+    scored = [o.scored() for o in outcomes]
     out: dict[str, float | None] = {
         "fact_accuracy": mean(o.correct for o in ans),
-        "precision_answered": mean(o.correct for o in answered),
+        "precision_answered": mean(o.correct for o in asserted),
         "refusal_recall": mean(o.refused for o in unans),
+        "abstention_recall": mean(o.graded in ("refused", "hedged") for o in unans),
         "false_refusal_rate": mean(o.refused for o in ans),
+        "hedged_answerable_rate": mean(o.graded == "hedged" for o in ans),
+        **outcome_rates(scored),
+        "ece": expected_calibration_error(scored),
         "right_doc_rate": mean(o.doc_hit for o in answered_ans),
         "right_clause_rate": mean(o.clause_hit for o in answered_ans),
         "citation_validity": mean(o.citation_valid for o in answered),
@@ -265,6 +319,14 @@ def by_tag(outcomes: Sequence[CaseOutcome], tag: str) -> dict[str, dict[str, flo
     for o in outcomes:
         groups.setdefault(o.tags.get(tag) or "-", []).append(o)
     return {value: {"n": float(len(g)), **aggregate(g)} for value, g in sorted(groups.items())}
+
+
+def by_language(outcomes: Sequence[CaseOutcome]) -> dict[str, dict[str, float | None]]:
+    """``aggregate`` per case language (tag, else guessed from the question: en/zh)."""
+    groups: dict[str, list[CaseOutcome]] = {}
+    for o in outcomes:
+        groups.setdefault(o.language, []).append(o)
+    return {lang: {"n": float(len(g)), **aggregate(g)} for lang, g in sorted(groups.items())}
 
 
 def check_thresholds(

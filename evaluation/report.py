@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.core.errors import EvaluationError
-from evaluation.metrics import HEADLINE, METRICS, CaseOutcome, aggregate, by_tag
+from evaluation.metrics import HEADLINE, METRICS, CaseOutcome, aggregate, by_language, by_tag
+from evaluation.reliability import summary as calibration_summary
 
 REPORT_TAGS = ("difficulty", "language", "kind", "jurisdiction", "topic")
 MARKDOWN_TAGS = ("difficulty", "language", "kind", "jurisdiction")  # topic tables get long: JSON only
@@ -71,11 +72,48 @@ def build_report(
         "n_answerable": sum(o.answerable for o in outcomes),
         "metrics": aggregate(outcomes),
         "by_tag": {tag: by_tag(outcomes, tag) for tag in REPORT_TAGS if any(tag in o.tags for o in outcomes)},
+        "by_language": by_language(outcomes),
+        "calibration": calibration(outcomes),
         "settings": settings_snapshot(settings),
         "prompt_versions": prompt_versions(getattr(settings, "prompts_dir", None)),
         "git_commit": git_commit(repo) if repo else None,
         "cases": [{**o.model_dump(mode="json"), "correct": o.correct} for o in outcomes],
     }
+
+
+def calibration(outcomes: Sequence[CaseOutcome]) -> dict[str, Any]:
+    """Outcome rates, reliability bins, ECE and the precision–coverage curve: all cases, then per language."""
+    langs: dict[str, list[CaseOutcome]] = {}
+    for o in outcomes:
+        langs.setdefault(o.language, []).append(o)
+    return {
+        "all": calibration_summary([o.scored() for o in outcomes]),
+        "by_language": {lang: calibration_summary([o.scored() for o in g]) for lang, g in sorted(langs.items())},
+    }
+
+
+def calibration_markdown(report: Mapping[str, Any]) -> list[str]:
+    """The "Outcomes and calibration" and "By language" sections (empty for reports written before them)."""
+    cal = report.get("calibration")
+    if not cal:
+        return []
+    groups = [("all", cal["all"]), *cal.get("by_language", {}).items()]
+    cols = ["answered_rate", "hedged_rate", "refused_rate", "fact_rate", "ece", "precision_at_50", "precision_at_80"]
+    rows = [[name, str(s["n"]), str(s["n_with_confidence"]), *[_fmt(c, s.get(c)) for c in cols]] for name, s in groups]
+    parts = ["", "## Outcomes and calibration", ""]
+    parts.append(
+        "A hedged reply is not a fact. Confidence is calibrated against *fact* (an answerable question answered "
+        "with every expected fact); `precision_at_50`/`_80`: fact rate when only the most confident 50 % / 80 % "
+        "are answered. Plots: reliability.png, precision_coverage.png."
+    )
+    parts += ["", _md_table(["cases", "n", "with confidence", *cols], rows)]
+    langs = report.get("by_language") or {}
+    if langs:
+        lang_cols = ["fact_accuracy", "abstention_recall", "false_refusal_rate", "hedged_answerable_rate",
+                     "right_doc_rate", "ece"]  # fmt: skip
+        lrows = [[lang, f"{g['n']:.0f}", *[_fmt(c, g.get(c)) for c in lang_cols]] for lang, g in langs.items()]
+        parts += ["", "## By language", "", _md_table(["language", "n", *lang_cols], lrows)]
+    return parts
 
 
 def load_report(path: Path | str) -> dict[str, Any]:
@@ -180,12 +218,13 @@ def render_markdown(report: Mapping[str, Any], baseline: Mapping[str, Any] | Non
         ]
         rows = [[value, f"{g['n']:.0f}", *[_fmt(c, g.get(c)) for c in cols]] for value, g in groups.items()]
         parts.append(_md_table([tag, "n", *cols], rows))
+    parts += calibration_markdown(report)
     parts += ["", "## Worst cases", ""]
     worst = worst_cases(outcomes)
     if not worst:
         parts.append("Every case is right.")
     for o in worst:
-        status = "error" if o.error else ("refused" if o.refused else "answered")
+        status = o.graded
         parts += [
             f"### {o.id} ({'answerable' if o.answerable else 'unanswerable'}, {status})",
             "",
@@ -274,7 +313,8 @@ def write_plots(report: Mapping[str, Any], out: Path, baseline: Mapping[str, Any
 def write_report(
     report: Mapping[str, Any], out: Path | str, baseline: Mapping[str, Any] | None = None, plots: bool = True
 ) -> dict[str, Path]:
-    """Write report.json, report.md and the plots into ``out``; return their paths."""
+    """Write report.json, report.md and the plots (with reliability.png and precision_coverage.png when the
+    report has calibration) into ``out``; return their paths."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     data = dict(report)
@@ -286,4 +326,10 @@ def write_report(
     if plots:
         for p in write_plots(report, out, baseline):
             paths[p.stem] = p
+        if report.get("calibration"):
+            from evaluation.calibration_plots import write_precision_coverage, write_reliability
+
+            cal = report["calibration"]
+            paths["reliability"] = write_reliability(cal, out / "reliability.png")
+            paths["precision_coverage"] = write_precision_coverage(cal, out / "precision_coverage.png")
     return paths

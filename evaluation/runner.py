@@ -82,6 +82,16 @@ def _has_clause(case: GoldCase) -> bool:
     return any(s.clause for s in case.expected_sources)
 
 
+def graded_fields(answer: Mapping[str, Any]) -> dict[str, Any]:
+    """The reply's ``outcome`` and ``confidence``; anything but a known outcome or a number in [0, 1] is None."""
+    outcome, confidence = answer.get("outcome"), answer.get("confidence")
+    number = isinstance(confidence, int | float) and not isinstance(confidence, bool)
+    return {
+        "outcome": str(outcome) if outcome in ("answered", "hedged", "refused") else None,
+        "confidence": float(confidence) if number and 0 <= confidence <= 1 else None,
+    }
+
+
 def judge(
     case: GoldCase,
     answer: Mapping[str, Any],
@@ -116,6 +126,7 @@ def judge(
         fact_hits=hits,
         missing_facts=[g for g, h in zip(case.expected_facts, hits, strict=False) if not h],
         latency_ms=latency_ms,
+        **graded_fields(answer),
     )
     if not refused:
         out.citation_valid = citation_valid(text, [c.get("marker", "") for c in citations])

@@ -130,8 +130,10 @@ def test_eval_writes_reports_and_gates(stub: dict, gold: Path, tmp_path: Path) -
     code, text = _eval("--gold", str(gold), "--out", str(out))
     assert code == 0, text
     assert "fact_accuracy" in text
-    for name in ("report.json", "report.md", "metrics_by_tag.png", "latency.png"):
+    for name in ("report.json", "report.md", "metrics_by_tag.png", "latency.png", "reliability.png",
+                 "precision_coverage.png"):  # fmt: skip
         assert (out / name).stat().st_size > 0, name
+    assert "## Outcomes and calibration" in (out / "report.md").read_text(encoding="utf-8")
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["n_cases"] == 5
     assert report["metrics"]["refusal_recall"] == 1.0
@@ -150,6 +152,8 @@ def test_eval_writes_reports_and_gates(stub: dict, gold: Path, tmp_path: Path) -
     assert code == 0
     code, text = _eval("--gold", str(gold), "--fail-under", "false_refusal_rate=0.1")
     assert code == 2 and "--fail-over" in text
+    code, text = _eval("--gold", str(gold), "--out", str(tmp_path / "r4"), "--no-plots", "--fail-over", "ece=0.1")
+    assert code == 1 and "ece: no value" in text  # the stub reports no confidence
     code, text = _eval("--gold", str(gold), "--fail-under", "no_such_metric=1")
     assert code == 2 and "no_such_metric" in text
 

@@ -31,9 +31,9 @@ def main(
 
 
 def _register() -> None:
-    from assistant.cli import ask, corpus, draft, evaluate, serve
+    from assistant.cli import ask, corpus, draft, evaluate, mcp, serve
 
-    for module in (corpus, ask, draft, evaluate, serve):
+    for module in (corpus, ask, draft, evaluate, serve, mcp):
         module.register(app)
 
 
