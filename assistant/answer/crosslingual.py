@@ -189,6 +189,16 @@ def _note_on(match: _Match, shelf: LawShelf, notes: list[Chunk], question: str) 
     return None
 
 
+def _named_elsewhere(refs: list[str], passages: list[Passage]) -> bool:
+    """Whether a retrieved passage that is not Chinese law carries one of the articles the question names."""
+    for p in passages:
+        if p.chunk.kind in LAW_KINDS and has_cjk(p.chunk.text[:200]):
+            continue
+        if match_strength(refs, chunk_keys(p.chunk.aliases, p.chunk.clause)) >= 0.5:
+            return True
+    return False
+
+
 def answer_across(
     question: str,
     passages: list[Passage],
@@ -210,6 +220,8 @@ def answer_across(
     refs = [r for r in parse_refs(question) if r.startswith("art:")]
     if not (cn_asked or refs):
         return answer  # the question does not point at Chinese law: the engine's answer stands
+    if not cn_asked and _named_elsewhere(refs, passages):
+        return answer  # "Article 14" of a non-Chinese document was found: that is the article meant
     if not refs and understood(topic_text(question, glossary, shelf), glossary) < MIN_QUESTION_COVERAGE:
         return answer  # most of what is asked has no glossary term: a clause match would be a guess
     candidates = [p.chunk for p in passages]
