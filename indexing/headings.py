@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.core.numerals import CN_NUMERAL_CHARS, cn_to_int, is_roman, parse_number, roman_to_int
+from assistant.core.text import CJK
 from indexing.enumerators import enum_prefix, enum_tokens
 
 _CN = CN_NUMERAL_CHARS + "0-9"
@@ -21,7 +22,7 @@ ARTICLE_KINDS = frozenset({"article", "cn_article", "sec_sym", "provision"})
 
 _MD_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _EMPHASIS = re.compile(r"^(\*\*|__)(.+?)\1$")
-_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
+_CJK_GAP = re.compile(f"(?<=[{CJK}])\\s+(?=[{CJK}])")
 
 _CN_DIVISION = re.compile(rf"^第([{_CN}]+)(编|章|节)\s*(.*)$")
 _CN_ARTICLE = re.compile(rf"^第([{_CN}]+)条(?:之([{_CN}]+))?(?:\s+(.*)|$)")
