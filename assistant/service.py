@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.core.config import Settings
 from assistant.core.errors import ConfigError
+from assistant.core.filters import Filters, validate_filters
 from assistant.core.types import Answer, Chunk, Passage
 
 if TYPE_CHECKING:
@@ -23,8 +24,6 @@ if TYPE_CHECKING:
     from indexing.pipeline import IngestReport
     from indexing.records import DocumentRecord, RecordStore
     from indexing.store import VectorStore
-
-Filters = dict[str, str | list[str]]
 
 
 class Assistant:
@@ -101,6 +100,7 @@ class Assistant:
     def retrieve(
         self, question: str, *, k: int | None = None, filters: Filters | None = None, mode: str | None = None
     ) -> list[Passage]:
+        filters = validate_filters(filters)  # before the store sees them (issue 21)
         passages = self.retriever.retrieve(
             question, k=k or self.settings.top_k, filters=self.law.filters(filters), mode=mode
         )
@@ -142,6 +142,7 @@ class Assistant:
         mode: str | None = None,
     ) -> Answer:
         t0 = time.perf_counter()
+        filters = validate_filters(filters)
         eng = self._engine(engine)
         standalone = self.standalone_question(question, history, engine)
         t1 = time.perf_counter()
@@ -170,6 +171,7 @@ class Assistant:
         history: Sequence[tuple[str, str]] | None = None,
     ) -> Iterator[str | Answer]:
         """Yield text pieces as they are produced, then the final validated ``Answer``."""
+        filters = validate_filters(filters)
         eng = self._engine(engine)
         standalone = self.standalone_question(question, history, engine)
         passages = self.retrieve(standalone, k=k, filters=filters)

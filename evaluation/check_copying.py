@@ -18,12 +18,14 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from assistant.core.text import CJK_RE
+
 WORD_RUN = 12
 HAN_RUN = 24
 TEXT_SUFFIXES = {".md", ".txt", ".toml", ".jsonl", ".json", ".yaml", ".yml", ".py", ".html"}
 
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
-_HAN = re.compile(r"[\u3400-\u9fff]")
+_HAN = CJK_RE
 
 
 def english_words(text: str) -> list[str]:

@@ -10,12 +10,12 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 
 from assistant.core.numerals import cn_to_int, roman_to_int
+from assistant.core.text import CJK_RE as _CJK
 
 _WS = re.compile(r"\s+")
 _MARKER = re.compile(r"\[(\d+(?:\s*[,，]\s*\d+)*)\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _SENT_END = re.compile(r"(?<=[.!?;。！？；])\s*")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[a-z0-9]+(?:[.,'][a-z0-9]+)*")
 _STOP = frozenset(
     [

@@ -11,12 +11,12 @@ relevances sorted (relevant passages first).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from assistant.core.text import has_cjk
 from evaluation.matching import (
     cited_sentences,
     in_text,
@@ -258,15 +258,12 @@ class CaseOutcome(BaseModel):
         return first_relevant_rank(self.clause_relevances or [])
 
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-
-
 def case_language(tags: Mapping[str, str], question: str) -> str:
     """The case's language: its ``language`` (or ``lang``) tag, else ``zh`` when the question has CJK text."""
     tagged = tags.get("language") or tags.get("lang")
     if tagged:
         return tagged.lower().split("-")[0]
-    return "zh" if _CJK.search(question) else "en"
+    return "zh" if has_cjk(question) else "en"
 
 
 def _ratio(pairs: Iterable[tuple[int, int]]) -> float | None:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from indexing.structure import Node
 
 _CFR_REF = re.compile(r"\b(\d{1,2})\s*C\.?\s?F\.?\s?R\.?\s*(?:[Pp]arts?\s*|§+\s*)?(\d{1,4})\b")
-_ANCHORS = frozenset({"sec_sym", "article", "cn_article", "section", "provision"})
+_ANCHORS = frozenset({"sec_sym", "article", "cn_article", "section", "provision", "numbered"})
 
 
 @dataclass(slots=True)
@@ -69,6 +69,8 @@ def _anchor_bases(node: Node, ctx: AliasContext) -> list[str]:
         return [f"Section {node.number}", node.number]
     if node.kind == "provision":
         return [f"{node.label.split()[0].capitalize()} {node.number}"]
+    if node.kind == "numbered":  # "3.7(1)", "3.2.3(guidance)(4)": rulebook paragraphs are cited like sections
+        return [f"Section {node.number}"]
     return []
 
 

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.core.numerals import CN_NUMERAL_CHARS, cn_to_int, is_roman, parse_number, roman_to_int
+from assistant.core.text import CJK
 from indexing.enumerators import enum_prefix, enum_tokens
 
 _CN = CN_NUMERAL_CHARS + "0-9"
@@ -21,7 +22,7 @@ ARTICLE_KINDS = frozenset({"article", "cn_article", "sec_sym", "provision"})
 
 _MD_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _EMPHASIS = re.compile(r"^(\*\*|__)(.+?)\1$")
-_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
+_CJK_GAP = re.compile(f"(?<=[{CJK}])\\s+(?=[{CJK}])")
 
 _CN_DIVISION = re.compile(rf"^第([{_CN}]+)(编|章|节)\s*(.*)$")
 _CN_ARTICLE = re.compile(rf"^第([{_CN}]+)条(?:之([{_CN}]+))?(?:\s+(.*)|$)")
@@ -53,10 +54,14 @@ _SEC_SYM = re.compile(
 )
 _ARTICLE = re.compile(r"^(article|art\.)\s*(\d+[a-z]?|[IVXLCDM]+)(?![\w])\.?\s*[:—–-]?\s*(.*)$", re.IGNORECASE)
 _PROVISION = re.compile(
-    r"^(principle|standard|criterion|guideline|recommendation)\s+(\d+(?:\.\d+)*)(?![\w])\.?\s*[:—–-]?\s*(.*)$",
+    r"^(principle|standard|criterion|guideline|recommendation|rule)\s+(\d+(?:\.\d+)*)(?![\w])\.?\s*[:—–-]?\s*(.*)$",
     re.IGNORECASE,
 )
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,3}){0,5})(\.?)\s+(\S.*)$")
+# rulebook numbering written with its word: "Rule 11.2.2 …", "Part 3.7 …", "Section 2.2.1 …"
+_WORDED_NUMBER = re.compile(
+    r"^(rule|part|section|clause|paragraph)\s+(\d{1,3}(?:\.\d{1,3}){1,5})\.?(?:\s+(\S.*)|$)", re.I
+)
 _TOC_LEADER = re.compile(r"(\.{3,}|…{2,}|\s{2,})\s*\d+$")
 
 
@@ -213,10 +218,29 @@ def _english(s: str, following: str, *, markdown: bool) -> Heading | None:
             return Heading("provision", "P", s, f"provision:{word}:{number}", number, None)
         return Heading("provision", "P", f"{word} {number}", f"provision:{word}:{number}", number, None, content=s)
     if not markdown:
-        m = _NUMBERED.match(s)
-        if m and _title_like(m.group(3), following, allow_period=False, max_words=12) and not m.group(3)[0].isdigit():
-            depth = m.group(1).count(".") + 1
-            return Heading("numbered", f"N{depth}", s, f"numbered:{m.group(1)}", m.group(1), None)
+        return _numbered(s, following)
+    return None
+
+
+def _numbered(s: str, following: str) -> Heading | None:
+    """ "3.2 Soil management" (a heading), or "11.2.2 A member must …" (a numbered rule holding its text)."""
+    m = _WORDED_NUMBER.match(s)
+    if m:
+        number, rest = m.group(2), (m.group(3) or "").strip()
+        titled = _title_like(rest, following, allow_period=False, max_words=12)
+        label = s if titled else f"{m.group(1).capitalize()} {number}"
+        return Heading("numbered", f"N{number.count('.') + 1}", label, f"numbered:{number}", number, None,
+                       content="" if titled else s)  # fmt: skip
+    m = _NUMBERED.match(s)
+    if not m or m.group(3)[0].isdigit():
+        return None
+    number, rest = m.group(1), m.group(3)
+    depth = number.count(".") + 1
+    if _title_like(rest, following, allow_period=False, max_words=12):
+        return Heading("numbered", f"N{depth}", s, f"numbered:{number}", number, None)
+    if depth >= 2 and rest[0].isupper() and len(rest.split()) >= 4:
+        # a numbered rule or guidance paragraph: its own clause, cited by its number
+        return Heading("numbered", f"N{depth}", number, f"numbered:{number}", number, None, content=s)
     return None
 
 

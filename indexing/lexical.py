@@ -24,6 +24,7 @@ chunks, move the metadata columns into numpy arrays or search with the server's 
 from __future__ import annotations
 
 import json
+import logging
 import mmap
 import os
 import shutil
@@ -38,13 +39,34 @@ import numpy as np
 
 from assistant.core.errors import StoreError
 from assistant.core.references import chunk_keys
-from assistant.core.tokens import tokenize
+from assistant.core.tokens import TOKENIZER_VERSION, tokenize
 from assistant.core.types import Chunk
 from indexing.diskspace import no_room_error
 from indexing.store import Where, matches
 
+log = logging.getLogger(__name__)
+_WARNED: set[Path] = set()
 MMAP_ABOVE = 20_000
 READ = mmap.ACCESS_READ
+
+
+def _tokenizer_id(cjk: str) -> str:
+    """What the ``tokenizer`` file of a generation says: the Chinese splitting and the tokeniser's version."""
+    return f"{cjk}/v{TOKENIZER_VERSION}"
+
+
+def _search_cjk(base: Path, saved: str) -> str:
+    """The Chinese splitting to search ``base`` with; warns once when the generation predates the tokeniser."""
+    cjk, _, version = saved.partition("/v")
+    if version != TOKENIZER_VERSION and base not in _WARNED:
+        _WARNED.add(base)
+        log.warning(
+            "the keyword index %s was built by an older tokeniser (%s); keyword search is weaker until "
+            "`msra reindex` or the next `msra ingest` rebuilds it",
+            base.parent.name,
+            saved,
+        )
+    return cjk
 
 
 def _ref_keys(meta: dict[str, Any]) -> list[str]:
@@ -141,7 +163,9 @@ class LexicalIndex:
             return None
         base = self.folder / gen
         try:
-            if (base / "tokenizer").read_text().strip() != self.cjk or not (base / "tokens.npy").is_file():
+            if (base / "tokenizer").read_text().strip() != _tokenizer_id(self.cjk) or not (
+                base / "tokens.npy"
+            ).is_file():
                 return None
             lines = (base / "meta.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
             refs = base / "refkeys.jsonl"
@@ -220,7 +244,7 @@ class LexicalIndex:
                 bm25.index(Tokenized(ids=ids, vocab={t: i for i, t in enumerate(new_vocab)}), show_progress=False)
                 bm25.save(str(tmp / "bm25"), show_progress=False)
             (tmp / "count").write_text(str(n))
-            (tmp / "tokenizer").write_text(self.cjk)
+            (tmp / "tokenizer").write_text(_tokenizer_id(self.cjk))
             os.replace(tmp, self.folder / gen)
             pointer = self.folder / f".CURRENT.{gen}"
             pointer.write_text(gen)
@@ -254,7 +278,7 @@ class LexicalIndex:
             try:
                 n = int((base / "count").read_text())
                 tok_file = base / "tokenizer"
-                search_cjk = tok_file.read_text().strip() if tok_file.is_file() else "bigram"
+                search_cjk = _search_cjk(base, tok_file.read_text().strip() if tok_file.is_file() else "bigram")
                 meta = [json.loads(line) for line in (base / "meta.jsonl").open(encoding="utf-8")]
                 offsets = np.load(base / "offsets.npy")
                 bm25 = None

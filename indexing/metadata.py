@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.core.errors import ConfigError
+from assistant.core.text import CJK_RE
 from assistant.core.types import DOC_KINDS, DocumentMeta, LoadedDocument
 
 SIDECAR_SUFFIXES: tuple[str, ...] = (".meta.toml", ".meta.yaml", ".meta.yml")
@@ -173,7 +174,7 @@ def load_manifest(path: Path | str) -> dict[str, dict[str, Any]]:
 
 # ---- inference -------------------------------------------------------------------------------------
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK = CJK_RE
 _LETTER = re.compile(r"[^\W\d_]")
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from assistant.core.text import CJK_WIDE
 from assistant.core.types import Page
 from indexing.enumerators import enum_prefix
 from indexing.headings import classify_line
@@ -22,7 +23,7 @@ FULL_SHARE = 0.72
 _SENTENCE_END = re.compile(r"""[.!?;:。！？；：][\"'”’)\]」』]*$""")
 _BULLET = re.compile(r"^[•●▪◦‣∙·\-–*]\s")
 _NUMBER_ITEM = re.compile(r"^\d{1,3}[.)]\s")
-_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_CJK = re.compile(f"[{CJK_WIDE}]")
 # Words that end a line when a cross-reference is wrapped: "under subsection" / "(3)".
 _REFERENCE_WORD = re.compile(
     r"\b(?:article|articles|section|sections|subsection|paragraph|paragraphs|point|item|clause|chapter|"
@@ -112,7 +113,7 @@ def _carry(prev_lines: list[str], lines: list[str], full: float) -> tuple[list[s
         after = lines[i + 1].strip() if i + 1 < len(lines) else ""
         if not s or not continues(last, s, after, full):
             break
-        m = re.search(r"[.!?。！？][\"'”’)]*\s+(?=[A-Z\u2e80-\u9fff(])", s)
+        m = re.search(f"[.!?。！？][\"'”’)]*\\s+(?=[A-Z{CJK_WIDE}(])", s)
         if m:  # the sentence ends inside this line: move only its end
             moved.append(s[: m.end()].rstrip())
             return _append(prev_lines, moved), [s[m.end() :], *lines[i + 1 :]]

@@ -34,6 +34,9 @@ FOLD_CHARS = 2000
 _COMMENT_LINE = re.compile(r"^\s*<!--.*?-->\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _ARTICLE_PARAGRAPH = re.compile(r"^(\d{1,3})\.\s+(\S.*)$")  # "2. Member States shall …" → Article 5(2)
+_CLOSED_NUMBER = re.compile(r"^(\d{1,3})\)\s+(\S.*)$")  # guidance paragraphs numbered "10) …"
+_GUIDANCE = re.compile(r"^guidance(?:\s+notes?)?\s*:?$", re.IGNORECASE)  # "Guidance" under a rule
+END_MATTER = frozenset({"schedule", "annex", "appendix"})
 _TITLE_HEADING = re.compile(r"^title\s+(\d+)\b", re.IGNORECASE)
 
 
@@ -146,7 +149,11 @@ class _Builder:
     def plain(self, h: Heading, page: int) -> None:
         self._ensure_group(h.group)
         same = next((i for i in range(len(self.stack) - 1, 0, -1) if self.stack[i].group == h.group), None)
-        if same is not None:
+        if h.kind in END_MATTER:
+            # schedules, annexes and appendices stand apart from the numbered body (under Markdown headings)
+            while len(self.stack) > 1 and not self.stack[-1].level:
+                self.stack.pop()
+        elif same is not None:
             del self.stack[same:]
         else:
             rank = (1, self.order.index(h.group))
@@ -198,12 +205,25 @@ class _Builder:
             return True  # numbering that starts again in each chapter
         return set_apart and not h.content and h.value != last
 
+    def guidance(self, page: int) -> bool:
+        """Open the "Guidance" under the rule in force (numbered "1." paragraphs follow); False if no rule."""
+        while len(self.stack) > 1 and self.stack[-1].kind == "enum":
+            self.stack.pop()
+        if self.stack[-1].kind not in ("numbered", "provision", "sec_sym", "article"):
+            return False
+        node = Node("Guidance", "enum", style="guidance", designation="(guidance)")
+        self.write(self._enter(self.stack[-1], "guidance", node), page, "Guidance")
+        return True
+
+    def in_guidance(self) -> bool:
+        return any(n.style == "guidance" for n in self.stack)
+
     def in_cn_article(self) -> bool:
         return any(n.kind == "cn_article" for n in self.stack)
 
     def in_article(self) -> bool:
-        """Inside an English "Article N", where "1. …" lines are the article's numbered paragraphs."""
-        return next((n.kind for n in reversed(self.stack) if n.kind != "enum"), "") == "article"
+        """Inside an English "Article N" or a rule's guidance, where "1. …" lines are numbered paragraphs."""
+        return self.in_guidance() or next((n.kind for n in reversed(self.stack) if n.kind != "enum"), "") == "article"
 
 
 @lru_cache(maxsize=4096)
@@ -232,6 +252,15 @@ def _next_nonblank(lines: list[tuple[int, str]], i: int, step: int) -> str:
             return lines[j][1].strip()
         j += step
     return ""
+
+
+def _enumerated(line: str, in_article: bool) -> tuple[list[str], str] | None:
+    """Enumerator tokens opening ``line``: "(b)(20)", "10)", and "2." inside an article or guidance."""
+    found = enum_prefix(line)
+    if found is not None:
+        return found
+    m = _CLOSED_NUMBER.match(line) or (_ARTICLE_PARAGRAPH.match(line) if in_article else None)
+    return ([m.group(1)], m.group(2)) if m else None
 
 
 def _continues_sentence(previous: str) -> bool:
@@ -279,7 +308,7 @@ def build_tree(doc: LoadedDocument) -> Node:
             b.write(b.stack[-1], page, "")
             continue
         h = classify_line(stripped, _next_nonblank(lines, i, 1), markdown=doc.markdown, in_cn_article=b.in_cn_article())
-        if h and h.kind == "numbered":
+        if h and h.kind == "numbered" and not h.content:
             number = tuple(int(x) for x in h.number.split("."))
             if is_list_item(number, _next_nonblank(lines, i, -1), _next_nonblank(lines, i, 1)):
                 h = None  # a run of numbered lines is a list (or a table of contents), not headings
@@ -298,10 +327,9 @@ def build_tree(doc: LoadedDocument) -> Node:
         if h:
             b.plain(h, page)
             continue
-        found = None if b.in_cn_article() else enum_prefix(stripped)
-        if found is None and b.in_article():
-            m = _ARTICLE_PARAGRAPH.match(stripped)
-            found = ([m.group(1)], m.group(2)) if m else None
+        if _GUIDANCE.match(stripped) and b.guidance(page):
+            continue
+        found = None if b.in_cn_article() else _enumerated(stripped, b.in_article())
         if found:
             rest, following = found[1], _next_nonblank(lines, i, 1)
             title = rest if rest and rest[0].isupper() and enum_title_like(rest, following) else ""

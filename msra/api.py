@@ -160,9 +160,12 @@ class Assistant(_ServiceAssistant):
         self, *, k: int | None = None, filters: dict[str, str | list[str]] | None = None, mode: str | None = None
     ) -> MsraRetriever:
         """This index as a LangChain ``BaseRetriever`` (documents carry clause, page and scores)."""
+        from assistant.core.filters import validate_filters
         from assistant.langchain_retriever import MsraRetriever
 
-        return MsraRetriever(retriever=self.retriever, k=k or self.settings.top_k, filters=filters, mode=mode)
+        return MsraRetriever(
+            retriever=self.retriever, k=k or self.settings.top_k, filters=validate_filters(filters), mode=mode
+        )
 
 
 __all__ = ["Assistant", "Settings", "site_profile"]

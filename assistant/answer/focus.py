@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.core.references import strip_refs
+from assistant.core.text import CJK
 from assistant.core.tokens import has_cjk, named_terms, numbers, stem, tokenize
 
 _AUX = frozenset(
@@ -217,7 +218,7 @@ _GENERIC_NAMES = frozenset(
     ["act", "law", "regulation", "rule", "code", "standard", "chapter", "section", "article", "title", "part"]
 )
 # "每公顷多少棵树": what is counted follows 多少/几, after a classifier; units of time or clauses are numbers only
-_ZH_COUNTED = re.compile(r"(?:多少|几)([\u4e00-\u9fff]{1,4})")
+_ZH_COUNTED = re.compile(f"(?:多少|几)([{CJK}]{{1,4}})")
 _ZH_CLASSIFIERS = "棵个条项名次只株座家块张件位台辆头"
 _ZH_NUMBER_ONLY = frozenset("年天日月倍次条章个项人元钱")
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-']*")

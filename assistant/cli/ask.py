@@ -14,28 +14,6 @@ if TYPE_CHECKING:
     from assistant.core.types import Answer
     from assistant.service import Assistant
 
-FILTER_KEYS = ("kind", "jurisdiction", "language", "doc_id", "status", "version")
-
-
-def parse_filters(items: list[str] | None) -> dict[str, str | list[str]] | None:
-    """``["kind=law", "jurisdiction=CN,US"]`` → ``{"kind": "law", "jurisdiction": ["CN", "US"]}``."""
-    from assistant.core.errors import ConfigError
-
-    if not items:
-        return None
-    out: dict[str, str | list[str]] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        key, value = key.strip(), value.strip()
-        if not sep or key not in FILTER_KEYS or not value:
-            raise ConfigError(
-                f"bad filter {item!r}: use KEY=VALUE with KEY one of {', '.join(FILTER_KEYS)} "
-                "(several values: kind=law,regulation)"
-            )
-        values = [v.strip() for v in value.split(",") if v.strip()]
-        out[key] = values if len(values) > 1 else values[0]
-    return out
-
 
 def answer_json(answer: Answer) -> dict[str, Any]:
     """The JSON contract plus additive extras."""
@@ -96,13 +74,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Answer a question from the indexed documents, every sentence cited — or say they do not answer it."""
         from assistant.core.errors import ConfigError
+        from assistant.core.filters import parse_filter_args
 
         with _state.user_errors():
             if engine not in (None, "extractive", "llm"):
                 raise ConfigError(f"unknown engine {engine!r}: use extractive or llm")
             if mode not in (None, "hybrid", "dense", "bm25"):
                 raise ConfigError(f"unknown retrieval mode {mode!r}: use hybrid, dense or bm25")
-            filters = parse_filters(filter_)
+            filters = parse_filter_args(filter_)
             if question.strip() == "":
                 raise ConfigError("the question is empty: pass a question, or '-' to read questions from stdin")
             assistant = _state.assistant()

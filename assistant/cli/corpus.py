@@ -175,7 +175,7 @@ def list_documents(
     The status is the declared one, else worked out among the indexed versions of the same law.
     """
     with _state.user_errors():
-        from assistant.cli.ask import parse_filters
+        from assistant.core.filters import parse_filter_args
         from assistant.versions import VersionBook
         from indexing.chroma_store import collection_name
         from indexing.embeddings import embedder_for
@@ -186,7 +186,7 @@ def list_documents(
         records = RecordStore(settings.home / "records.sqlite3", name).documents()
         book = VersionBook(r.document_meta() for r in records)
         rows = [_row(r, book) for r in records]
-        for key, value in (parse_filters(filter_) or {}).items():
+        for key, value in (parse_filter_args(filter_) or {}).items():
             wanted = {value} if isinstance(value, str) else set(value)
             rows = [row for row in rows if str(row.get(key, "")) in wanted or row.get("year") in wanted]
     if json_out:

@@ -2,6 +2,7 @@
 
 MsraError
 ├── ConfigError            a setting or settings file is wrong
+│   └── FilterError            a search filter has an unknown key or a value that is not plain
 ├── IngestError            one file could not be ingested (carries the file name)
 │   ├── UnsupportedFileError
 │   ├── EmptyDocumentError      no text (empty file, or a PDF without a text layer)
@@ -20,6 +21,7 @@ MsraError
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 
@@ -29,6 +31,10 @@ class MsraError(Exception):
 
 class ConfigError(MsraError):
     pass
+
+
+class FilterError(ConfigError):
+    """A search filter is malformed (see :mod:`assistant.core.filters`)."""
 
 
 class IngestError(MsraError):
@@ -95,3 +101,13 @@ class TemplateError(MsraError):
 
 class EvaluationError(MsraError):
     pass
+
+
+# an absolute POSIX path of two parts or more ("/srv/msra/home/chroma"), or a Windows one ("C:\\data\\x")
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])(?:/[^\s/'\"`(),;]+){2,}/?|\b[A-Za-z]:\\[^\s'\"`]+")
+
+
+def public_message(exc: BaseException) -> str:
+    """The message of ``exc`` as a client of the web app or API may see it: absolute server paths are cut
+    to their last part ("…/chroma"), so an error never tells a client where msra keeps its files."""
+    return _ABSOLUTE_PATH.sub(lambda m: "…/" + re.split(r"[/\\]", m.group(0).rstrip("/\\"))[-1], str(exc))

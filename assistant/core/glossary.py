@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.core.errors import ConfigError
+from assistant.core.text import has_cjk
 from assistant.core.tokens import tokenize
 
 DEFAULT_GLOSSARY = Path(__file__).resolve().parents[2] / "corpus" / "glossary" / "mining-law-zh-en.tsv"
@@ -100,7 +101,7 @@ class Glossary:
 
     def expand_query(self, question: str) -> str:
         """``question`` followed by the Chinese terms it speaks of; unchanged when it holds Chinese already."""
-        if re.search(r"[\u4e00-\u9fff]", question):
+        if has_cjk(question):
             return question
         terms = self.expand(question)
         return f"{question} {' '.join(terms)}" if terms else question

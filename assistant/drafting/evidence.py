@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from assistant.core.text import CJK, CJK_RE
 from assistant.core.types import Passage
 from assistant.drafting.site import SiteProfile, jurisdictions_for
 from assistant.drafting.templates import TemplateItem
@@ -33,7 +34,7 @@ KEY_TERM_BONUS = 0.06
 SOURCE_HINT_BONUS = 0.04
 # Embedders that place Chinese text meaningfully (the hashing fake counts characters, which also works).
 MULTILINGUAL_HINTS = ("multilingual", "labse", "bge-m3", "distiluse", "hash")
-_CJK = re.compile(r"[\u3400-\u9fff]")
+_CJK = CJK_RE
 _FALLBACK_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"“])|(?<=[。；！？;])")
 
 
@@ -86,7 +87,7 @@ def term_hits(text: str, terms: list[str]) -> list[str]:
 
 
 def _slug(s: str) -> str:
-    return re.sub(r"[^a-z0-9\u3400-\u9fff]+", "-", s.lower()).strip("-")
+    return re.sub(f"[^a-z0-9{CJK}]+", "-", s.lower()).strip("-")
 
 
 def _hint_match(passage: Passage, hints: list[str]) -> bool:

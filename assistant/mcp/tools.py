@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent
 
-from assistant.core.errors import MsraError
+from assistant.core.errors import MsraError, public_message
+from assistant.core.filters import validate_filters
 from assistant.core.types import Answer, Passage
 from assistant.mcp.schemas import (
     AskResult,
@@ -66,7 +67,7 @@ class Tools:
             try:
                 return fn()
             except MsraError as exc:
-                raise ToolError(str(exc)) from exc
+                raise ToolError(public_message(exc)) from exc
 
     def warm_up(self) -> None:
         """Load the embedding model before the first question arrives."""
@@ -99,7 +100,7 @@ class Tools:
                 for v in values:
                     self.known_doc(v)
             out[key] = values if len(values) > 1 else values[0]
-        return out or None
+        return self.run(lambda: validate_filters(out))
 
     # ---- tools --------------------------------------------------------------------------------
     def ask(

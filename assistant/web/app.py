@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 
 import gradio as gr
 
-from assistant.core.errors import MsraError
+from assistant.core.errors import MsraError, public_message
+from assistant.core.filters import build_filters
 from assistant.core.types import Answer
 from assistant.service import Assistant
 from assistant.web import render
@@ -28,7 +29,7 @@ Turn = tuple[str, Answer | None, str]
 
 def user_message(exc: BaseException) -> str:
     if isinstance(exc, MsraError):
-        return str(exc)
+        return public_message(exc)
     log.exception("unexpected error in the web app", exc_info=exc)
     return "Something went wrong on the server; the error was logged. Try again, or check the server log."
 
@@ -62,14 +63,7 @@ def guarded(fn: F) -> F:
 
 
 def filters_from(jurisdictions: list[str] | None, kinds: list[str] | None, docs: list[str] | None) -> dict | None:
-    filters: dict[str, str | list[str]] = {}
-    if jurisdictions:
-        filters["jurisdiction"] = list(jurisdictions)
-    if kinds:
-        filters["kind"] = list(kinds)
-    if docs:
-        filters["doc_id"] = list(docs)
-    return filters or None
+    return build_filters(jurisdiction=jurisdictions, kind=kinds, doc_id=docs)
 
 
 class ChatHandlers:

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from assistant.core.text import CJK_WIDE
 from assistant.core.types import LoadedDocument, Page
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -22,7 +23,7 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\u3400-\u4dbf\uff00-\uffef]")
+_CJK = re.compile(f"[{CJK_WIDE}]")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n", re.DOTALL)
 # "**bold**" / "__bold__" spans on one line; the words stay, the markers would end up in quotes.
 _STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
