@@ -102,6 +102,11 @@ class Settings(BaseSettings):
     web_concurrency: int = Field(2, ge=1, description="Requests the web app works on at once.")
     web_queue_size: int = Field(16, ge=1, description="Requests that may wait; beyond that the app says it is busy.")
 
+    # Scale (issue 17, issue 21 item 2)
+    store_timeout_s: float = Field(
+        10.0, gt=0, le=3600, description="Seconds each call to a Chroma server may take before msra gives up on it."
+    )
+
     @field_validator("home", mode="after")
     @classmethod
     def _expand_home(cls, v: Path) -> Path:
