@@ -106,6 +106,11 @@ class Settings(BaseSettings):
     store_timeout_s: float = Field(
         10.0, gt=0, le=3600, description="Seconds each call to a Chroma server may take before msra gives up on it."
     )
+    query_embedder: Literal["onnx", "torch"] = Field(
+        "onnx",
+        description="onnx: embed questions with ONNX Runtime (no torch import; the model is exported once into "
+        "home/models); torch: with sentence-transformers, as ingest does.",
+    )
 
     @field_validator("home", mode="after")
     @classmethod
