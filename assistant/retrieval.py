@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from assistant.core.glossary import load_glossary
@@ -149,11 +150,20 @@ def named_documents(query: str, docs: dict[str, str]) -> list[str]:
 class HybridRetriever:
     """Dense + BM25 + exact-reference retrieval over one index (see the module docstring)."""
 
-    def __init__(self, embedder: Embedder, store: VectorStore, lexical: LexicalIndex, settings: Settings) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        store: VectorStore,
+        lexical: LexicalIndex,
+        settings: Settings,
+        hidden: Callable[[], set[str]] | None = None,
+    ) -> None:
         self.embedder = embedder
         self.store = store
         self.lexical = lexical
         self.settings = settings
+        # ids of chunks written but not committed (a writer is busy, or was killed): never retrieved
+        self.hidden = hidden
 
     def retrieve(
         self,
@@ -179,8 +189,11 @@ class HybridRetriever:
         weights = dict(WEIGHTS)
         if has_cjk(query):
             weights.update(CJK_WEIGHTS)
+        hidden = self.hidden() if self.hidden is not None else set()
 
         def add(channel: str, ranked: list[tuple[Chunk, float]], scores: dict[str, float] | None) -> None:
+            if hidden:
+                ranked = [(c, s) for c, s in ranked if c.chunk_id not in hidden]
             for rank, (chunk, score) in enumerate(ranked, start=1):
                 chunks.setdefault(chunk.chunk_id, chunk)
                 fused[chunk.chunk_id] = fused.get(chunk.chunk_id, 0.0) + weights[channel] * (

@@ -85,8 +85,14 @@ class Assistant:
     def documents(self) -> list[DocumentRecord]:
         return self.records.documents()
 
+    def _uncommitted(self) -> set[str]:
+        """Chunks of documents still being written (or whose writer was killed): readers skip them."""
+        find = getattr(self.records, "uncommitted_chunk_ids", None)
+        return find() if callable(find) else set()
+
     def document_chunks(self, doc_id: str) -> list[Chunk]:
-        return self.store.document_chunks(doc_id)
+        hidden = self._uncommitted()
+        return [c for c in self.store.document_chunks(doc_id) if c.chunk_id not in hidden]
 
     # ---- retrieval and answers ----------------------------------------------------------
     @property
@@ -94,7 +100,9 @@ class Assistant:
         if self._retriever is None:
             from assistant.retrieval import HybridRetriever
 
-            self._retriever = HybridRetriever(self.embedder, self.store, self.lexical, self.settings)
+            self._retriever = HybridRetriever(
+                self.embedder, self.store, self.lexical, self.settings, hidden=self._uncommitted
+            )
         return self._retriever
 
     def retrieve(

@@ -15,10 +15,9 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
 
 import numpy as np
 
@@ -61,10 +60,16 @@ def collection_name(settings: Settings, embedder_name: str, version: str | None 
     return name[:_MAX_NAME]
 
 
-def _explain(exc: BaseException, where: str) -> tuple[str, str]:
+def _explain(exc: BaseException, where: str, timeout_s: float | None = None) -> tuple[str, str]:
     """(reason, fix) for a Chroma/sqlite/OS error, recognising the failures users can act on."""
     text = str(exc)
     low = text.lower()
+    if timeout_s is not None and _is_timeout(exc):
+        return (
+            f"the Chroma server at {where} did not answer within {timeout_s:g} s (MSRA_STORE_TIMEOUT_S)",
+            "check that the server is running and not stopped or overloaded (restart `chroma run`, or resume it "
+            "with `kill -CONT <pid>` if it was paused), then try again; raise MSRA_STORE_TIMEOUT_S for a slow server",
+        )
     if "readonly" in low or "read-only" in low or "permission denied" in low:
         return (f"{where} is read-only", "make the folder writable or point --home/MSRA_HOME at a writable folder")
     if "disk is full" in low or "no space left" in low or "disk full" in low:
@@ -77,8 +82,18 @@ def _explain(exc: BaseException, where: str) -> tuple[str, str]:
     return (f"the index at {where} failed: {text}", "check the folder or server; re-run `msra ingest` if it persists")
 
 
+def _is_timeout(exc: BaseException) -> bool:
+    """True for an httpx timeout, also when Chroma re-raised it as another error type."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, TimeoutError) or "Timeout" in type(seen).__name__ or "timed out" in str(seen).lower():
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 @contextmanager
-def _guard(where: str, action: str, folder: Path | None = None) -> Iterator[None]:
+def _guard(where: str, action: str, folder: Path | None = None, *, timeout_s: float | None = None) -> Iterator[None]:
     """Turn Chroma, sqlite, HTTP and OS errors into one ``StoreError`` that says what to do.
 
     ``folder`` is the embedded store's folder: there a failure may be a full disk that Chroma words
@@ -93,7 +108,7 @@ def _guard(where: str, action: str, folder: Path | None = None) -> Iterator[None
         full = no_room_error(folder, exc, action) if folder is not None else None
         if full is not None:
             raise full from exc
-        reason, fix = _explain(exc, where)
+        reason, fix = _explain(exc, where, timeout_s)
         raise StoreError(f"{action}: {reason}. {fix}") from exc
 
 
@@ -126,15 +141,17 @@ class ChromaStore:
         read_only: bool = False,
         folder: Path | None = None,
         write_block: StoreError | None = None,
+        timeout_s: float | None = None,
     ) -> None:
         self.client = client
+        self.timeout_s = timeout_s  # a server's time limit per call (the embedded store has none)
         self.name = name
         self.location = location
         self.model = model
         self.folder = folder  # the embedded store's folder; None for a Chroma server
         self.read_only = read_only or write_block is not None
         self.write_block = write_block  # why writing is refused when it is not plain permissions (a full disk)
-        with _guard(location, f"opening collection {name}", folder):
+        with _guard(location, f"opening collection {name}", folder, timeout_s=timeout_s):
             self.collection = client.get_or_create_collection(
                 name,
                 embedding_function=None,  # never let Chroma embed (its default downloads a model)
@@ -148,6 +165,9 @@ class ChromaStore:
                 self.collection.count()
         if dimension is not None:
             self.check_dimension(dimension)
+
+    def _guard(self, action: str) -> AbstractContextManager[None]:
+        return _guard(self.location, action, self.folder, timeout_s=self.timeout_s)
 
     # ---- dimension bookkeeping ------------------------------------------------------------
     @property
@@ -190,7 +210,7 @@ class ChromaStore:
         the next process to open the store applies it. So this store refuses further writes, and the
         writer's undo fails with it, keeping the pending record that lets the next process finish the job."""
         try:
-            with _guard(self.location, action, self.folder):
+            with self._guard(action):
                 yield
         except DiskFullError as exc:
             self.write_block = DiskFullError(
@@ -243,7 +263,7 @@ class ChromaStore:
         self.check_dimension(int(vec.shape[0]))
         if k <= 0:
             return []
-        with _guard(self.location, f"querying collection {self.name}", self.folder):
+        with self._guard(f"querying collection {self.name}"):
             # No count() first: it costs 10 ms at 100k chunks, and Chroma returns fewer results when it has fewer.
             res = self.collection.query(
                 query_embeddings=[vec],
@@ -261,7 +281,7 @@ class ChromaStore:
         ]
 
     def _get(self, **kwargs: Any) -> list[Chunk]:
-        with _guard(self.location, f"reading collection {self.name}", self.folder):
+        with self._guard(f"reading collection {self.name}"):
             res = self.collection.get(include=["documents", "metadatas"], **kwargs)
         docs = res.get("documents") or []
         metas = res.get("metadatas") or []
@@ -300,7 +320,7 @@ class ChromaStore:
         """Ids of all chunks (matching ``where``)."""
         out: set[str] = set()
         offset = 0
-        with _guard(self.location, f"reading collection {self.name}", self.folder):
+        with self._guard(f"reading collection {self.name}"):
             while True:
                 res = self.collection.get(where=where or None, include=[], limit=self.max_batch, offset=offset)
                 out.update(res["ids"])
@@ -309,23 +329,8 @@ class ChromaStore:
                 offset += self.max_batch
 
     def count(self) -> int:
-        with _guard(self.location, f"counting collection {self.name}", self.folder):
+        with self._guard(f"counting collection {self.name}"):
             return int(self.collection.count())
-
-
-def _http_client(url: str) -> Any:
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    parsed = urlparse(url if "://" in url else f"http://{url}")
-    if not parsed.hostname:
-        raise StoreError(f"MSRA_CHROMA_URL={url!r} is not a URL: use e.g. http://127.0.0.1:8000")
-    ssl = parsed.scheme == "https"
-    port = parsed.port or (443 if ssl else 8000)
-    with _guard(url, "connecting to the Chroma server"):
-        return chromadb.HttpClient(
-            host=parsed.hostname, port=port, ssl=ssl, settings=ChromaSettings(anonymized_telemetry=False)
-        )
 
 
 def _readonly_copy(folder: Path) -> Path:
@@ -358,8 +363,13 @@ def open_store(settings: Settings, embedder_name: str, dimension: int | None = N
     """
     name = collection_name(settings, embedder_name)
     if settings.chroma_url:
-        client = _http_client(settings.chroma_url)
-        return ChromaStore(client, name, location=settings.chroma_url, model=embedder_name, dimension=dimension)
+        from indexing.chroma_http import http_client
+
+        timeout = settings.store_timeout_s
+        client = http_client(settings.chroma_url, timeout)
+        return ChromaStore(
+            client, name, location=settings.chroma_url, model=embedder_name, dimension=dimension, timeout_s=timeout
+        )
 
     folder = settings.home / "chroma"
     try:

@@ -20,6 +20,7 @@ from assistant.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from assistant.core.config import Settings
+    from indexing.onnx_embedder import OnnxEmbedder
 
 BUNDLED_PREFIX = "bundled:"
 
@@ -196,14 +197,65 @@ class HashEmbedder:
         return self._one(text)
 
 
+class LightEmbedder:
+    """Questions and small batches through ONNX Runtime, bulk batches through sentence-transformers (torch).
+
+    Both run the same weights and agree to a cosine of 0.9999, so which one embeds a text does not matter to
+    the index; it matters to speed. A process that only answers questions never imports torch (seconds of
+    start-up); ingest, which embeds hundreds of texts per call, gets torch, which is faster on batches.
+    """
+
+    BULK_MIN = 32  # texts per call from which torch is used (ingest batches are 256; answers embed a few words)
+
+    def __init__(self, bulk: SentenceTransformerEmbedder, light: OnnxEmbedder) -> None:
+        self.bulk = bulk
+        self.light = light
+
+    @property
+    def name(self) -> str:
+        return self.bulk.name
+
+    @property
+    def dimension(self) -> int:
+        return self.light.dimension  # read from the model folder: loads neither model
+
+    def warm_up(self) -> None:
+        """Ready for questions (ONNX Runtime only)."""
+        self.light.warm_up()
+
+    def warm_up_bulk(self) -> None:
+        """Ready for ingest (loads torch)."""
+        self.bulk.warm_up()
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) >= self.BULK_MIN or self.bulk._model is not None:
+            return self.bulk.embed_documents(texts)
+        return self.light.embed_documents(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.light.embed_query(text)
+
+
 def embedder_for(settings: Settings) -> Embedder:
-    """The embedder the settings ask for; the model ``hash`` or ``hash:N`` selects the test fake."""
+    """The embedder the settings ask for; the model ``hash`` or ``hash:N`` selects the test fake.
+
+    A local mean-pooling model (the bundled default) embeds questions with ONNX Runtime unless
+    ``query_embedder`` is ``torch``; an int8-quantised model keeps torch (its vectors differ from the float ones).
+    """
     model = settings.embedding_model
     if model == "hash" or model.startswith("hash:"):
         return HashEmbedder(int(model.split(":", 1)[1]) if ":" in model else 256)
-    return SentenceTransformerEmbedder(
+    bulk = SentenceTransformerEmbedder(
         model,
         batch_size=settings.embedding_batch_size,
         device=settings.embedding_device,
         quantize=settings.embedding_quantize,
     )
+    if settings.query_embedder == "torch" or settings.embedding_quantize:
+        return bulk
+    from indexing.onnx_embedder import OnnxEmbedder, supports_onnx
+
+    folder = Path(resolve_model_path(model))
+    if not supports_onnx(folder):
+        return bulk
+    return LightEmbedder(bulk, OnnxEmbedder(folder, settings.home / "models"))

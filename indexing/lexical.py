@@ -42,6 +42,7 @@ from assistant.core.references import chunk_keys
 from assistant.core.tokens import TOKENIZER_VERSION, tokenize
 from assistant.core.types import Chunk
 from indexing.diskspace import no_room_error
+from indexing.query_tokens import query_tokens
 from indexing.store import Where, matches
 
 log = logging.getLogger(__name__)
@@ -323,7 +324,8 @@ class LexicalIndex:
         if not self._load() or self._bm25 is None or k <= 0:
             return []
         vocab = self._bm25.vocab_dict
-        toks = [t for t in tokenize(query, cjk=self._search_cjk) if t in vocab]
+        # memoised for the glossary's Chinese terms: loading jieba costs a cold process about a second
+        toks = [t for t in query_tokens(self.folder, query, self._search_cjk) if t in vocab]
         if not toks:
             return []
         scores = np.asarray(self._bm25.get_scores(toks), dtype=np.float32)

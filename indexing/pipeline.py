@@ -216,7 +216,8 @@ class Ingestor:
 
         # Each parse is a fresh child process, mostly start-up time: a few at once keep the embedder fed.
         workers = max(2, min(4, os.cpu_count() or 1))
-        warm_up = getattr(self.embedder, "warm_up", None)
+        # the bulk (torch) model when the embedder has two: a LightEmbedder's warm_up readies only ONNX Runtime
+        warm_up = getattr(self.embedder, "warm_up_bulk", None) or getattr(self.embedder, "warm_up", None)
         loading: threading.Thread | None = None
         if work and callable(warm_up):
             # Importing torch and loading the model takes seconds: parse and chunk meanwhile. A failure here

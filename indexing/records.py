@@ -268,6 +268,20 @@ class RecordStore:
             out.append(PendingWork(doc_id=doc_id, chunk_ids=json.loads(ids), started_at=started, previous=previous))
         return out
 
+    def uncommitted_chunk_ids(self) -> set[str]:
+        """Chunks a writer has put into the vector store but not committed (its record is still pending):
+        readers must not use them. A replacement's old chunks stay readable until the new version is complete."""
+        rows = self._rows(
+            "SELECT p.chunk_ids, d.status, d.chunk_ids FROM pending p LEFT JOIN documents d "
+            "ON d.collection = p.collection AND d.doc_id = p.doc_id WHERE p.collection=?",
+            (self.collection,),
+        )
+        out: set[str] = set()
+        for new_ids, status, old_ids in rows:
+            committed = set(json.loads(old_ids or "[]")) if status == "complete" else set()
+            out |= set(json.loads(new_ids)) - committed
+        return out
+
     def drop_pending(self, doc_id: str) -> None:
         """Forget pending work; a document that was new (never complete) is forgotten entirely."""
         with self._write() as db:

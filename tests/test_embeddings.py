@@ -21,8 +21,9 @@ TEXTS = [
 
 
 def test_settings_choose_the_embedder(tmp_home: Path) -> None:
-    plain = embedder_for(load_settings(tmp_home))
-    assert isinstance(plain, SentenceTransformerEmbedder)
+    light = embedder_for(load_settings(tmp_home))  # questions through ONNX Runtime, bulk through torch
+    plain = light.bulk
+    assert isinstance(plain, SentenceTransformerEmbedder) and light.name == plain.name
     assert (plain.name, plain.batch_size, plain.quantize) == ("all-MiniLM-L6-v2", 16, False)
     quant = embedder_for(load_settings(tmp_home, embedding_quantize=True, embedding_batch_size=8))
     assert isinstance(quant, SentenceTransformerEmbedder)

@@ -2,13 +2,51 @@
 
 from __future__ import annotations
 
+import math
 import os
+import statistics
+import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from assistant.cli import _state
+
+if TYPE_CHECKING:
+    from assistant.core.config import Settings
+    from assistant.service import Assistant
+
+PROBE_QUESTION = "What must an operator do before closing a mine site?"
+FALLBACK_SERVICE_S = 0.5  # when no answer can be timed (an empty index)
+MIN_QUEUE = 64  # never fewer places than this: a short burst must not be turned away on a fast measurement
+
+
+def service_time(assistant: Assistant, runs: int = 3) -> float:
+    """Median seconds one answer takes, timed on a probe question after a first, warming, one.
+
+    The warming answer loads what a first question loads (ONNX Runtime, the keyword index, the sentence
+    splitter), so the app's first user does not pay for it either.
+    """
+    times: list[float] = []
+    try:
+        assistant.ask(PROBE_QUESTION)
+        for _ in range(runs):
+            t = time.perf_counter()
+            assistant.ask(PROBE_QUESTION)
+            times.append(time.perf_counter() - t)
+    except Exception:  # an empty or unreadable index: the first real question will say what is wrong
+        return FALLBACK_SERVICE_S
+    return max(statistics.median(times), 0.01)
+
+
+def queue_plan(settings: Settings, service_s: float) -> tuple[int, int]:
+    """(workers, queue places): one worker per core, and as many waiting places as those workers answer
+    within ``web_busy_after_s`` at ``service_s`` each, so "busy" comes only past that wait."""
+    workers = settings.web_concurrency or os.cpu_count() or 1
+    if settings.web_queue_size is not None:
+        return workers, settings.web_queue_size
+    return workers, max(MIN_QUEUE, math.floor(settings.web_busy_after_s * workers / service_s))
 
 
 def launch(assistant, host: str, port: int, users: dict[str, str], *, block: bool = True):  # type: ignore[no-untyped-def]
@@ -20,7 +58,10 @@ def launch(assistant, host: str, port: int, users: dict[str, str], *, block: boo
 
     settings = assistant.settings
     app = build_app(assistant)
-    app.queue(default_concurrency_limit=settings.web_concurrency, max_size=settings.web_queue_size)
+    workers, places = queue_plan(settings, service_time(assistant))
+    app.queue(default_concurrency_limit=workers, max_size=places)
+    app.msra_queue = (workers, places)  # type: ignore[attr-defined]  # read by tests and benchmarks
+    typer.echo(f"msra: {workers} workers, {places} queue places", err=True)
     app.launch(
         server_name=host,
         server_port=port,
@@ -56,6 +97,7 @@ def register(app: typer.Typer) -> None:
         with _state.user_errors():
             users = parse_auth(auth, auth_file)
             assistant = _state.assistant()
+            # ONNX Runtime only (a LightEmbedder): serving questions never imports torch
             assistant.embedder.warm_up() if hasattr(assistant.embedder, "warm_up") else None
             typer.echo(f"msra web app on http://{host}:{port}" + (" (login required)" if users else ""))
             launch(assistant, host, port, users)

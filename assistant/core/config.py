@@ -99,8 +99,28 @@ class Settings(BaseSettings):
 
     # Web
     web_max_upload_mb: float = Field(50.0, gt=0, description="Largest file the web app accepts.")
-    web_concurrency: int = Field(2, ge=1, description="Requests the web app works on at once.")
-    web_queue_size: int = Field(16, ge=1, description="Requests that may wait; beyond that the app says it is busy.")
+    web_concurrency: int | None = Field(
+        None, ge=1, description="Requests the web app works on at once; unset: one per CPU core."
+    )
+    web_queue_size: int | None = Field(
+        None,
+        ge=1,
+        description="Requests that may wait; unset: as many as the workers answer within web_busy_after_s, "
+        "from the answer time measured at start-up. Beyond that the app says it is busy.",
+    )
+
+    # Scale (issue 17, issue 21 item 2)
+    store_timeout_s: float = Field(
+        10.0, gt=0, le=3600, description="Seconds each call to a Chroma server may take before msra gives up on it."
+    )
+    web_busy_after_s: float = Field(
+        30.0, gt=0, le=3600, description="Queue wait past which the web app answers 'busy' instead of queueing."
+    )
+    query_embedder: Literal["onnx", "torch"] = Field(
+        "onnx",
+        description="onnx: embed questions with ONNX Runtime (no torch import; the model is exported once into "
+        "home/models); torch: with sentence-transformers, as ingest does.",
+    )
 
     @field_validator("home", mode="after")
     @classmethod
