@@ -103,14 +103,15 @@ class ExtractiveEngine:
     def __init__(self, embedder: Embedder, settings: Settings) -> None:
         self.embedder = embedder
         self.settings = settings
-        self._cache: dict[bytes, np.ndarray] = {}
-        self.last_evidence: dict[str, float] = {}
+        self._cache: dict[bytes, np.ndarray] = {}  # embeddings only: safe to share between requests
 
     # ---- public ---------------------------------------------------------------------------
     def answer(self, question: str, passages: list[Passage]) -> Answer:
         """A cited extractive answer, or the fixed refusal when the evidence is too weak."""
-        text = self.compose(question, passages)
+        evidence: dict[str, float] = {}  # per request: the engine is shared between threads
+        text = self.compose(question, passages, evidence)
         answer = finalize_answer(question, text, passages, engine="extractive")
+        answer.evidence = evidence
         return answer
 
     def stream(self, question: str, passages: list[Passage]) -> Iterator[str | Answer]:
@@ -140,9 +141,12 @@ class ExtractiveEngine:
         return f"{prev.rstrip('?. ')} — {rest}"
 
     # ---- composition ----------------------------------------------------------------------
-    def compose(self, question: str, passages: list[Passage]) -> str:
-        """The answer text with ``[n]`` markers (n = passage position + 1), or the refusal text."""
-        self.last_evidence = {}
+    def compose(self, question: str, passages: list[Passage], evidence_out: dict[str, float] | None = None) -> str:
+        """The answer text with ``[n]`` markers (n = passage position + 1), or the refusal text.
+
+        ``evidence_out``, when given, receives the evidence features of this call (nothing is kept on the engine).
+        """
+        ev_out: dict[str, float] = {} if evidence_out is None else evidence_out
         if not passages:
             return REFUSAL
         docs = {p.chunk.doc_id: p.chunk.title for p in passages}
@@ -158,12 +162,12 @@ class ExtractiveEngine:
             ref_strength = [s if p.chunk.doc_id in named else 0.0 for s, p in zip(ref_strength, passages, strict=True)]
         if refs and named and not any(ref_strength) and _numbering_lacks(refs, passages, named):
             # the document numbers its clauses this way but has no such clause ("Article 40" of a 34-article act)
-            self.last_evidence = {"score": -1.0, "clause_absent": 1.0}
+            ev_out.update({"score": -1.0, "clause_absent": 1.0})
             return REFUSAL
         focus = self._focus(passages, ref_strength, named)
         candidates = self._candidates(passages, focus)
         if not candidates:
-            self.last_evidence = {"score": -1.0}
+            ev_out.update({"score": -1.0})
             return REFUSAL
         weights = self._term_weights(terms, nums, names, candidates)
         total_w = sum(weights.values()) or 1.0
@@ -201,7 +205,7 @@ class ExtractiveEngine:
             c.cos = float(cs)
             c.score += 0.5 * c.cos
         evidence = self._evidence(question, terms, nums, names, passages, focus, pool, ref_strength, refs)
-        self.last_evidence = evidence.as_dict()
+        ev_out.update(evidence.as_dict())
         if evidence.score() < THRESHOLD + self.settings.refusal_threshold:
             return REFUSAL
         chosen = self._select(pool)
@@ -218,7 +222,7 @@ class ExtractiveEngine:
             missing = focus_missing(asked, unit, f"{p.doc_id} {p.title} {p.clause} {p.text}", self._similar_word)
             if not missing:
                 break
-        self.last_evidence["focus_missing"] = float(len(missing))
+        ev_out["focus_missing"] = float(len(missing))
         if missing and not self.settings.refusal_threshold < -0.5:
             return REFUSAL
         return rendered
@@ -377,11 +381,13 @@ class ExtractiveEngine:
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         keys = [hashlib.blake2b(t.encode(), digest_size=16).digest() for t in texts]
-        missing = [i for i, k in enumerate(keys) if k not in self._cache]
+        # a local view: another thread may clear the shared cache between these lines
+        found = {k: v for k in keys if (v := self._cache.get(k)) is not None}
+        missing = [i for i, k in enumerate(keys) if k not in found]
         if missing:
             vecs = self.embedder.embed_documents([texts[i] for i in missing])
             if len(self._cache) + len(missing) > CACHE_SIZE:
                 self._cache.clear()
             for i, v in zip(missing, vecs, strict=True):
-                self._cache[keys[i]] = np.asarray(v, dtype=np.float32)
-        return np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, 1), dtype=np.float32)
+                found[keys[i]] = self._cache[keys[i]] = np.asarray(v, dtype=np.float32)
+        return np.stack([found[k] for k in keys]) if keys else np.zeros((0, 1), dtype=np.float32)
