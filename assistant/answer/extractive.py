@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from assistant.answer.answerability import load_model
 from assistant.answer.evidence import THRESHOLD, Evidence, coverage, covered, idf_weights, question_terms
+from assistant.answer.features import answer_features, hedge_text
 from assistant.answer.focus import Focus, focus_missing, question_focus
 from assistant.citations import finalize_answer
 from assistant.core.references import chunk_keys, match_strength, parse_refs
@@ -72,6 +74,7 @@ class _Candidate:
     span: Span
     score: float = 0.0
     cos: float = 0.0
+    lex: float = 0.0
 
 
 _JURISDICTION_NAMES = {
@@ -112,6 +115,10 @@ class ExtractiveEngine:
         text = self.compose(question, passages, evidence)
         answer = finalize_answer(question, text, passages, engine="extractive")
         answer.evidence = evidence
+        answer.confidence = evidence.get("confidence")
+        if evidence.get("outcome") == 1.0 and not answer.refused:
+            answer.outcome = "hedged"  # its opening words assert nothing: not an unsupported sentence
+            answer.unsupported_sentences = [s for s in answer.unsupported_sentences if s not in text[:120]]
         return answer
 
     def stream(self, question: str, passages: list[Passage]) -> Iterator[str | Answer]:
@@ -142,13 +149,35 @@ class ExtractiveEngine:
 
     # ---- composition ----------------------------------------------------------------------
     def compose(self, question: str, passages: list[Passage], evidence_out: dict[str, float] | None = None) -> str:
-        """The answer text with ``[n]`` markers (n = passage position + 1), or the refusal text.
+        """The answer text with ``[n]`` markers (n = passage position + 1), the hedge, or the refusal text.
 
-        ``evidence_out``, when given, receives the evidence features of this call (nothing is kept on the engine).
+        ``evidence_out``, when given, receives this call's evidence features, ``confidence`` and ``outcome``
+        (2 answered, 1 hedged, 0 refused): nothing is kept on the engine, which threads share.
         """
-        ev_out: dict[str, float] = {} if evidence_out is None else evidence_out
-        if not passages:
+        ev: dict[str, float] = {} if evidence_out is None else evidence_out
+        rendered = self._draft(question, passages, ev) if passages else None
+        if rendered is None:
+            ev.update({"outcome": 0.0, "confidence": 0.0})
             return REFUSAL
+        return self._decide(question, rendered, ev)
+
+    def _decide(self, question: str, rendered: str, ev: dict[str, float]) -> str:
+        """Answer, hedge or refuse: the answerability model when there is one, else the hand-set rule."""
+        offset = self.settings.refusal_threshold
+        model = load_model(self.settings.answerability_model)
+        if model is None:
+            refuse = ev["score"] < THRESHOLD + offset or (ev["focus_missing"] > 0 and not offset < -0.5)
+            ev["outcome"] = 0.0 if refuse else 2.0
+            return REFUSAL if refuse else rendered
+        p = model.probability(ev)
+        outcome = model.outcome(p, "zh" if has_cjk(question) else "en", offset)
+        ev.update({"confidence": p, "outcome": {"answered": 2.0, "hedged": 1.0, "refused": 0.0}[outcome]})
+        if outcome == "answered":
+            return rendered
+        return hedge_text(question, rendered, self.settings.prompts_dir) if outcome == "hedged" else REFUSAL
+
+    def _draft(self, question: str, passages: list[Passage], ev: dict[str, float]) -> str | None:
+        """The best answer the passages allow, its features in ``ev``; None when nothing can be quoted."""
         docs = {p.chunk.doc_id: p.chunk.title for p in passages}
         named = set(named_documents(question, docs))
         terms, nums, names = question_terms(question, document_name_words(question, docs))
@@ -162,19 +191,56 @@ class ExtractiveEngine:
             ref_strength = [s if p.chunk.doc_id in named else 0.0 for s, p in zip(ref_strength, passages, strict=True)]
         if refs and named and not any(ref_strength) and _numbering_lacks(refs, passages, named):
             # the document numbers its clauses this way but has no such clause ("Article 40" of a 34-article act)
-            ev_out.update({"score": -1.0, "clause_absent": 1.0})
-            return REFUSAL
+            ev.update({"score": -1.0, "clause_absent": 1.0})
+            return None
         focus = self._focus(passages, ref_strength, named)
         candidates = self._candidates(passages, focus)
         if not candidates:
-            ev_out.update({"score": -1.0})
-            return REFUSAL
+            ev.update({"score": -1.0})
+            return None
+        docs_words = document_name_words(question, docs)
+        pool = self._score(question, passages, candidates, terms, nums, names, ref_strength, docs_words)
+        evidence = self._evidence(question, terms, nums, names, passages, focus, pool, ref_strength, refs)
+        ev.update(evidence.as_dict())
+        chosen = self._select(pool)
+        rendered = self._render(chosen, candidates, passages)
+        # one quoted unit (a sentence with its lead-in or items) must hold what is asked for, in a passage that
+        # is about what the question names: a fee "per hectare" elsewhere does not answer "how many hectares in X"
+        asked = question_focus(question, docs_words)
+        asked.names = [n for n in asked.names if not _jurisdiction_named(n, passages)]
+        missing: list[str] = []
+        unit = ""
+        for c in chosen:
+            p = passages[c.passage_index].chunk
+            unit = " ".join(
+                [c.span.text, *(o.span.text for o in self._items(c, candidates))]
+                + ([lead.span.text] if (lead := self._lead_in(c, candidates)) else [])
+            )
+            missing = focus_missing(asked, unit, f"{p.doc_id} {p.title} {p.clause} {p.text}", self._similar_word)
+            if not missing:
+                break
+        ev["focus_missing"] = float(len(missing))
+        ev.update(answer_features(question, terms, pool, chosen, passages, unit or rendered))
+        return rendered
+
+    def _score(
+        self,
+        question: str,
+        passages: list[Passage],
+        candidates: list[_Candidate],
+        terms: list[str],
+        nums: set[str],
+        names: list[str],
+        ref_strength: list[float],
+        docs_words: set[str],
+    ) -> list[_Candidate]:
+        """Score every candidate sentence; returns the embedded pool of the lexically best ones."""
         weights = self._term_weights(terms, nums, names, candidates)
         total_w = sum(weights.values()) or 1.0
         best_rank = min(p.rank or i + 1 for i, p in enumerate(passages))
         wants_number = bool(_QUANTITY.search(question))
         context = [set(tokenize(f"{p.chunk.title} {p.chunk.clause}")) for p in passages]
-        asked = question_focus(question, document_name_words(question, docs))
+        asked = question_focus(question, docs_words)
         asked.names = [n for n in asked.names if not _jurisdiction_named(n, passages)]
         for c in candidates:
             toks = set(tokenize(c.span.text))
@@ -187,7 +253,7 @@ class ExtractiveEngine:
                 w if covered(t, toks, prefixes, c.span.text) else (0.5 * w if t in ctx else 0.0)
                 for t, w in weights.items()
             )
-            lex = lex / total_w if weights else 0.0
+            c.lex = lex = lex / total_w if weights else 0.0
             p = passages[c.passage_index]
             rank = (p.rank or c.passage_index + 1) - best_rank + 1
             c.score += 0.45 * lex + 0.1 / math.sqrt(rank)
@@ -204,28 +270,7 @@ class ExtractiveEngine:
         for c, cs in zip(pool, cos, strict=True):
             c.cos = float(cs)
             c.score += 0.5 * c.cos
-        evidence = self._evidence(question, terms, nums, names, passages, focus, pool, ref_strength, refs)
-        ev_out.update(evidence.as_dict())
-        if evidence.score() < THRESHOLD + self.settings.refusal_threshold:
-            return REFUSAL
-        chosen = self._select(pool)
-        rendered = self._render(chosen, candidates, passages)
-        # one quoted unit (a sentence with its lead-in or items) must hold what is asked for, in a passage that
-        # is about what the question names: a fee "per hectare" elsewhere does not answer "how many hectares in X"
-        missing: list[str] = []
-        for c in chosen:
-            p = passages[c.passage_index].chunk
-            unit = " ".join(
-                [c.span.text, *(o.span.text for o in self._items(c, candidates))]
-                + ([lead.span.text] if (lead := self._lead_in(c, candidates)) else [])
-            )
-            missing = focus_missing(asked, unit, f"{p.doc_id} {p.title} {p.clause} {p.text}", self._similar_word)
-            if not missing:
-                break
-        ev_out["focus_missing"] = float(len(missing))
-        if missing and not self.settings.refusal_threshold < -0.5:
-            return REFUSAL
-        return rendered
+        return pool
 
     @staticmethod
     def _focus(passages: list[Passage], ref_strength: list[float], named: set[str]) -> list[int]:

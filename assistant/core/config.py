@@ -102,6 +102,13 @@ class Settings(BaseSettings):
     web_concurrency: int = Field(2, ge=1, description="Requests the web app works on at once.")
     web_queue_size: int = Field(16, ge=1, description="Requests that may wait; beyond that the app says it is busy.")
 
+    # Answerability (issue 13)
+    answerability_model: str = Field(
+        "bundled",
+        description="Model deciding answered / hedged / refused: 'bundled' (assistant/answer/models/"
+        "answerability-v1.json), the path of another model file, or '' for the hand-set evidence rule.",
+    )
+
     @field_validator("home", mode="after")
     @classmethod
     def _expand_home(cls, v: Path) -> Path:
