@@ -126,15 +126,14 @@ def run(
     overrides: dict[str, Any] = {"refusal_threshold": -5.0, "answerability_model": ""} if ungated else {}
     assistant = open_assistant(set_name, **overrides)
     questions = load_questions(set_name, split)[::every][:limit]
-    rows = []
-    for q in questions:
-        text = q.get("question_scoped") or q["question"]
-        rows.append(score_row(q, assistant.ask(text), set_name))
     OUT.mkdir(parents=True, exist_ok=True)
     suffix = "-ungated" if ungated else ""
+    rows = []
     with (OUT / f"{set_name}-{split}{suffix}.jsonl").open("w", encoding="utf-8") as fh:
-        for r in rows:
-            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+        for q in questions:  # written as they come: a long run can be read while it goes on
+            rows.append(score_row(q, assistant.ask(q.get("question_scoped") or q["question"]), set_name))
+            fh.write(json.dumps(rows[-1], ensure_ascii=False) + "\n")
+            fh.flush()
     return summarise(rows)
 
 
