@@ -137,6 +137,24 @@ def run(
     return summarise(rows)
 
 
+def rescore(set_name: str, split: str, model_path: Path) -> dict[str, Any]:
+    """The figures of the ``--ungated`` rows with the model's decision applied, as the engine applies it.
+
+    The composed answer does not depend on the gate, so this equals a gated run over the same questions.
+    """
+    from assistant.core.overlap import overlap_features
+    from evaluation.train_answerability import decide
+
+    model = json.loads(model_path.read_text(encoding="utf-8"))
+    path = OUT / f"{set_name}-{split}-ungated.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for r in rows:
+        r["evidence"] = overlap_features(r["question"], r["answer"]) | r["evidence"]
+        r["outcome"], r["confidence"] = decide(model, r["evidence"])
+        r["fact"] = r["fact_in_text"] and r["outcome"] == "answered"
+    return summarise(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", choices=sorted(SETS), required=True)
@@ -144,7 +162,13 @@ def main() -> None:
     parser.add_argument("--ungated", action="store_true", help="no refusal gate: training rows with features")
     parser.add_argument("--limit", type=int, default=None, help="first N questions only (a quick look)")
     parser.add_argument("--every", type=int, default=1, help="every Nth question only (a quicker sample)")
+    parser.add_argument("--rescore", type=Path, default=None, help="apply this model file to the --ungated rows")
     args = parser.parse_args()
+    if args.rescore:
+        summary = rescore(args.set, args.split, args.rescore)
+        head = {"set": args.set, "split": args.split, "rescored_with": str(args.rescore)}
+        print(json.dumps(head | summary, indent=1))
+        return
     summary = run(args.set, args.split, ungated=args.ungated, limit=args.limit, every=args.every)
     print(json.dumps({"set": args.set, "split": args.split, "ungated": args.ungated, **summary}, indent=1))
 

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 from typing import Any
 
+from assistant.core.overlap import overlap_features
 from evaluation.external import OUT, ROOT
 
 MODEL = ROOT / "assistant" / "answer" / "models" / "answerability-v1.json"
@@ -29,8 +31,12 @@ BASE = [
     "bm25_rel", "both_retrievers", "top_both", "same_passage_top", "position", "n_terms", "unit_len", "n_chosen",
     "a_number", "a_date", "a_name", "number_mismatch", "date_mismatch", "name_mismatch",
     "q_number", "q_date", "q_who", "q_where", "q_list", "q_yesno", "q_why", "chinese",
+    "ans_cov", "ans_missing", "ans_missing_names", "ans_missing_numbers",
 ]  # fmt: skip
-CROSSED = ["best_cos", "coverage", "sent_lex", "sent_cos", "top_score", "margin", "score", "focus_missing", "q_yesno"]
+CROSSED = [
+    "ans_cov", "best_cos", "coverage", "sent_lex", "sent_cos", "top_score", "margin", "score", "focus_missing",
+    "q_yesno",
+]  # fmt: skip
 FEATURES = BASE + [f"chinese*{f}" for f in CROSSED]
 SETS = ("squad2", "cail2019")
 
@@ -43,7 +49,9 @@ def load_rows(split: str, folder: Path = OUT) -> list[dict[str, Any]]:
             cmd = f"python -m evaluation.external --set {s} --split {split} --ungated"
             raise SystemExit(f"{path} is missing: run {cmd}")
         rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [r for r in rows if r["evidence"].get("outcome", 2.0) > 0]  # hard refusals never reach the model
+    for r in rows:  # features of the answer text (older rows were recorded without them)
+        r["evidence"] = overlap_features(r["question"], r["answer"]) | r["evidence"]
+    return [r for r in rows if "top_score" in r["evidence"]]  # hard refusals never reach the model
 
 
 def label(row: dict[str, Any]) -> int:
@@ -60,6 +68,19 @@ def derived(evidence: dict[str, float], name: str) -> float:
         a, b = name.split("*", 1)
         return derived(evidence, a) * derived(evidence, b)
     return float(evidence.get(name, 0.0))
+
+
+def decide(model: dict[str, Any], evidence: dict[str, float], offset: float = 0.0) -> tuple[str, float]:
+    """(outcome, confidence) the engine gives with ``model`` (the model file as a dict) for these features."""
+    if "top_score" not in evidence:
+        return "refused", 0.0  # nothing to quote, or the named clause is absent: refused before the model
+    z = model["intercept"] + sum(
+        w * (derived(evidence, f) - m) / (s or 1.0)
+        for f, m, s, w in zip(model["features"], model["mean"], model["scale"], model["coef"], strict=True)
+    )
+    p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+    hedge_at, answer_at = model["thresholds"]["zh" if evidence.get("chinese", 0.0) > 0 else "en"]
+    return ("answered" if p >= answer_at + offset else "hedged" if p >= hedge_at + offset else "refused"), p
 
 
 def matrix(rows: list[dict[str, Any]]) -> list[list[float]]:

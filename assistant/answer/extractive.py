@@ -30,6 +30,7 @@ from assistant.answer.evidence import THRESHOLD, Evidence, coverage, covered, id
 from assistant.answer.features import answer_features, hedge_text
 from assistant.answer.focus import Focus, focus_missing, question_focus
 from assistant.citations import finalize_answer
+from assistant.core.overlap import overlap_features
 from assistant.core.references import chunk_keys, match_strength, parse_refs
 from assistant.core.sentences import Span, split_sentences
 from assistant.core.tokens import content_terms, has_cjk, tokenize
@@ -165,6 +166,7 @@ class ExtractiveEngine:
         """Answer, hedge or refuse: the answerability model when there is one, else the hand-set rule."""
         offset = self.settings.refusal_threshold
         model = load_model(self.settings.answerability_model)
+        ev.update(overlap_features(question, rendered))
         if model is None:
             refuse = ev["score"] < THRESHOLD + offset or (ev["focus_missing"] > 0 and not offset < -0.5)
             ev["outcome"] = 0.0 if refuse else 2.0
