@@ -40,12 +40,11 @@ def evaluate(assistant: Any, gold: list[dict[str, Any]], *, k: int | None = None
     """Run every gold question through ``assistant`` and score it; returns rows and summary figures."""
     from evaluation.matching import clause_matches, facts_hit
 
-    engine = assistant._engine("extractive")
     rows = []
     for raw in gold:
         g = _normalise(raw)
         ans = assistant.ask(g["q"], k=k, mode=mode, engine="extractive")
-        ev = dict(engine.last_evidence)
+        ev = dict(ans.evidence)  # travels with the answer, not on the shared engine
         row: dict[str, Any] = {"q": g["q"], "refused": ans.refused, "evidence": ev.get("score"), "answer": ans.answer}
         if g.get("refuse"):
             row["ok"] = ans.refused

@@ -25,9 +25,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from assistant.answer.answerability import load_model
 from assistant.answer.evidence import THRESHOLD, Evidence, coverage, covered, idf_weights, question_terms
+from assistant.answer.features import answer_features, hedge_text
 from assistant.answer.focus import Focus, focus_missing, question_focus
 from assistant.citations import finalize_answer
+from assistant.core.overlap import overlap_features
 from assistant.core.references import chunk_keys, match_strength, parse_refs
 from assistant.core.sentences import Span, split_sentences
 from assistant.core.tokens import content_terms, has_cjk, tokenize
@@ -72,6 +75,7 @@ class _Candidate:
     span: Span
     score: float = 0.0
     cos: float = 0.0
+    lex: float = 0.0
 
 
 _JURISDICTION_NAMES = {
@@ -103,14 +107,19 @@ class ExtractiveEngine:
     def __init__(self, embedder: Embedder, settings: Settings) -> None:
         self.embedder = embedder
         self.settings = settings
-        self._cache: dict[bytes, np.ndarray] = {}
-        self.last_evidence: dict[str, float] = {}
+        self._cache: dict[bytes, np.ndarray] = {}  # embeddings only: safe to share between requests
 
     # ---- public ---------------------------------------------------------------------------
     def answer(self, question: str, passages: list[Passage]) -> Answer:
         """A cited extractive answer, or the fixed refusal when the evidence is too weak."""
-        text = self.compose(question, passages)
+        evidence: dict[str, float] = {}  # per request: the engine is shared between threads
+        text = self.compose(question, passages, evidence)
         answer = finalize_answer(question, text, passages, engine="extractive")
+        answer.evidence = evidence
+        answer.confidence = evidence.get("confidence")
+        if evidence.get("outcome") == 1.0 and not answer.refused:
+            answer.outcome = "hedged"  # its opening words assert nothing: not an unsupported sentence
+            answer.unsupported_sentences = [s for s in answer.unsupported_sentences if s not in text[:120]]
         return answer
 
     def stream(self, question: str, passages: list[Passage]) -> Iterator[str | Answer]:
@@ -140,11 +149,37 @@ class ExtractiveEngine:
         return f"{prev.rstrip('?. ')} — {rest}"
 
     # ---- composition ----------------------------------------------------------------------
-    def compose(self, question: str, passages: list[Passage]) -> str:
-        """The answer text with ``[n]`` markers (n = passage position + 1), or the refusal text."""
-        self.last_evidence = {}
-        if not passages:
+    def compose(self, question: str, passages: list[Passage], evidence_out: dict[str, float] | None = None) -> str:
+        """The answer text with ``[n]`` markers (n = passage position + 1), the hedge, or the refusal text.
+
+        ``evidence_out``, when given, receives this call's evidence features, ``confidence`` and ``outcome``
+        (2 answered, 1 hedged, 0 refused): nothing is kept on the engine, which threads share.
+        """
+        ev: dict[str, float] = {} if evidence_out is None else evidence_out
+        rendered = self._draft(question, passages, ev) if passages else None
+        if rendered is None:
+            ev.update({"outcome": 0.0, "confidence": 0.0})
             return REFUSAL
+        return self._decide(question, rendered, ev)
+
+    def _decide(self, question: str, rendered: str, ev: dict[str, float]) -> str:
+        """Answer, hedge or refuse: the answerability model when there is one, else the hand-set rule."""
+        offset = self.settings.refusal_threshold
+        model = load_model(self.settings.answerability_model)
+        ev.update(overlap_features(question, rendered))
+        if model is None:
+            refuse = ev["score"] < THRESHOLD + offset or (ev["focus_missing"] > 0 and not offset < -0.5)
+            ev["outcome"] = 0.0 if refuse else 2.0
+            return REFUSAL if refuse else rendered
+        p = model.probability(ev)
+        outcome = model.outcome(p, "zh" if has_cjk(question) else "en", offset)
+        ev.update({"confidence": p, "outcome": {"answered": 2.0, "hedged": 1.0, "refused": 0.0}[outcome]})
+        if outcome == "answered":
+            return rendered
+        return hedge_text(question, rendered, self.settings.prompts_dir) if outcome == "hedged" else REFUSAL
+
+    def _draft(self, question: str, passages: list[Passage], ev: dict[str, float]) -> str | None:
+        """The best answer the passages allow, its features in ``ev``; None when nothing can be quoted."""
         docs = {p.chunk.doc_id: p.chunk.title for p in passages}
         named = set(named_documents(question, docs))
         terms, nums, names = question_terms(question, document_name_words(question, docs))
@@ -158,19 +193,56 @@ class ExtractiveEngine:
             ref_strength = [s if p.chunk.doc_id in named else 0.0 for s, p in zip(ref_strength, passages, strict=True)]
         if refs and named and not any(ref_strength) and _numbering_lacks(refs, passages, named):
             # the document numbers its clauses this way but has no such clause ("Article 40" of a 34-article act)
-            self.last_evidence = {"score": -1.0, "clause_absent": 1.0}
-            return REFUSAL
+            ev.update({"score": -1.0, "clause_absent": 1.0})
+            return None
         focus = self._focus(passages, ref_strength, named)
         candidates = self._candidates(passages, focus)
         if not candidates:
-            self.last_evidence = {"score": -1.0}
-            return REFUSAL
+            ev.update({"score": -1.0})
+            return None
+        docs_words = document_name_words(question, docs)
+        pool = self._score(question, passages, candidates, terms, nums, names, ref_strength, docs_words)
+        evidence = self._evidence(question, terms, nums, names, passages, focus, pool, ref_strength, refs)
+        ev.update(evidence.as_dict())
+        chosen = self._select(pool)
+        rendered = self._render(chosen, candidates, passages)
+        # one quoted unit (a sentence with its lead-in or items) must hold what is asked for, in a passage that
+        # is about what the question names: a fee "per hectare" elsewhere does not answer "how many hectares in X"
+        asked = question_focus(question, docs_words)
+        asked.names = [n for n in asked.names if not _jurisdiction_named(n, passages)]
+        missing: list[str] = []
+        unit = ""
+        for c in chosen:
+            p = passages[c.passage_index].chunk
+            unit = " ".join(
+                [c.span.text, *(o.span.text for o in self._items(c, candidates))]
+                + ([lead.span.text] if (lead := self._lead_in(c, candidates)) else [])
+            )
+            missing = focus_missing(asked, unit, f"{p.doc_id} {p.title} {p.clause} {p.text}", self._similar_word)
+            if not missing:
+                break
+        ev["focus_missing"] = float(len(missing))
+        ev.update(answer_features(question, terms, pool, chosen, passages, unit or rendered))
+        return rendered
+
+    def _score(
+        self,
+        question: str,
+        passages: list[Passage],
+        candidates: list[_Candidate],
+        terms: list[str],
+        nums: set[str],
+        names: list[str],
+        ref_strength: list[float],
+        docs_words: set[str],
+    ) -> list[_Candidate]:
+        """Score every candidate sentence; returns the embedded pool of the lexically best ones."""
         weights = self._term_weights(terms, nums, names, candidates)
         total_w = sum(weights.values()) or 1.0
         best_rank = min(p.rank or i + 1 for i, p in enumerate(passages))
         wants_number = bool(_QUANTITY.search(question))
         context = [set(tokenize(f"{p.chunk.title} {p.chunk.clause}")) for p in passages]
-        asked = question_focus(question, document_name_words(question, docs))
+        asked = question_focus(question, docs_words)
         asked.names = [n for n in asked.names if not _jurisdiction_named(n, passages)]
         for c in candidates:
             toks = set(tokenize(c.span.text))
@@ -183,7 +255,7 @@ class ExtractiveEngine:
                 w if covered(t, toks, prefixes, c.span.text) else (0.5 * w if t in ctx else 0.0)
                 for t, w in weights.items()
             )
-            lex = lex / total_w if weights else 0.0
+            c.lex = lex = lex / total_w if weights else 0.0
             p = passages[c.passage_index]
             rank = (p.rank or c.passage_index + 1) - best_rank + 1
             c.score += 0.45 * lex + 0.1 / math.sqrt(rank)
@@ -200,28 +272,7 @@ class ExtractiveEngine:
         for c, cs in zip(pool, cos, strict=True):
             c.cos = float(cs)
             c.score += 0.5 * c.cos
-        evidence = self._evidence(question, terms, nums, names, passages, focus, pool, ref_strength, refs)
-        self.last_evidence = evidence.as_dict()
-        if evidence.score() < THRESHOLD + self.settings.refusal_threshold:
-            return REFUSAL
-        chosen = self._select(pool)
-        rendered = self._render(chosen, candidates, passages)
-        # one quoted unit (a sentence with its lead-in or items) must hold what is asked for, in a passage that
-        # is about what the question names: a fee "per hectare" elsewhere does not answer "how many hectares in X"
-        missing: list[str] = []
-        for c in chosen:
-            p = passages[c.passage_index].chunk
-            unit = " ".join(
-                [c.span.text, *(o.span.text for o in self._items(c, candidates))]
-                + ([lead.span.text] if (lead := self._lead_in(c, candidates)) else [])
-            )
-            missing = focus_missing(asked, unit, f"{p.doc_id} {p.title} {p.clause} {p.text}", self._similar_word)
-            if not missing:
-                break
-        self.last_evidence["focus_missing"] = float(len(missing))
-        if missing and not self.settings.refusal_threshold < -0.5:
-            return REFUSAL
-        return rendered
+        return pool
 
     @staticmethod
     def _focus(passages: list[Passage], ref_strength: list[float], named: set[str]) -> list[int]:
@@ -377,11 +428,13 @@ class ExtractiveEngine:
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         keys = [hashlib.blake2b(t.encode(), digest_size=16).digest() for t in texts]
-        missing = [i for i, k in enumerate(keys) if k not in self._cache]
+        # a local view: another thread may clear the shared cache between these lines
+        found = {k: v for k in keys if (v := self._cache.get(k)) is not None}
+        missing = [i for i, k in enumerate(keys) if k not in found]
         if missing:
             vecs = self.embedder.embed_documents([texts[i] for i in missing])
             if len(self._cache) + len(missing) > CACHE_SIZE:
                 self._cache.clear()
             for i, v in zip(missing, vecs, strict=True):
-                self._cache[keys[i]] = np.asarray(v, dtype=np.float32)
-        return np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, 1), dtype=np.float32)
+                found[keys[i]] = self._cache[keys[i]] = np.asarray(v, dtype=np.float32)
+        return np.stack([found[k] for k in keys]) if keys else np.zeros((0, 1), dtype=np.float32)

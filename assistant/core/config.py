@@ -122,6 +122,13 @@ class Settings(BaseSettings):
         "home/models); torch: with sentence-transformers, as ingest does.",
     )
 
+    # Answerability (issue 13)
+    answerability_model: str = Field(
+        "bundled",
+        description="Model deciding answered / hedged / refused: 'bundled' (assistant/answer/models/"
+        "answerability-v1.json), the path of another model file, or '' for the hand-set evidence rule.",
+    )
+
     @field_validator("home", mode="after")
     @classmethod
     def _expand_home(cls, v: Path) -> Path:

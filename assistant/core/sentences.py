@@ -11,8 +11,8 @@ splits only a sentence longer than ``ZH_LONG`` characters.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from assistant.core.tokens import has_cjk
@@ -33,11 +33,17 @@ _ZH_PART = re.compile(r"[^；;]*(?:[；;]+|$)")
 ZH_LONG = 160
 
 
-@lru_cache(maxsize=2)
-def _segmenter() -> Any:
-    import pysbd
+_LOCAL = threading.local()
 
-    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+
+def _segmenter() -> Any:
+    """One pysbd segmenter per thread: a segmenter keeps the text it works on, so threads must not share it."""
+    seg = getattr(_LOCAL, "segmenter", None)
+    if seg is None:
+        import pysbd
+
+        seg = _LOCAL.segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
+    return seg
 
 
 def _mask(text: str) -> str:

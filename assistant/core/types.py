@@ -218,6 +218,9 @@ class Answer(BaseModel):
     )
     warnings: list[str] = Field(default_factory=list)
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    evidence: dict[str, float] = Field(
+        default_factory=dict, description="The engine's evidence features for this answer (not in the JSON contract)."
+    )
 
     def contract(self) -> dict[str, Any]:
         """The stable JSON contract (see README): extra fields are additive only."""

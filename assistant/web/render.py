@@ -20,6 +20,8 @@ CSS = """
 .msra-q {font-weight: 600; margin-bottom: .3em;}
 .msra-a {line-height: 1.5;}
 .msra-refusal {border-left: 4px solid #b45309; background: #fffbeb; color: #78350f; padding: .5em .8em;}
+.msra-hedged {border-left: 4px solid #6b7280; background: #f3f4f6; padding: .5em .8em;}
+.msra-hedged .msra-state {font-weight: 600; color: #374151;}
 .msra-warn {color: #92400e; font-size: .9em;}
 a.msra-cite {text-decoration: none; font-weight: 600; padding: 0 .1em;}
 .msra-source {border: 1px solid #d4d4d8; border-radius: 6px; padding: .5em .8em; margin: .5em 0;}
@@ -53,7 +55,10 @@ def answer_html(answer: Answer, turn: int) -> str:
             + esc(" / ".join(answer.unsupported_sentences))
             + "</div>"
         )
-    return f'<div class="msra-a">{body}</div>{warn}'
+    if answer.outcome == "hedged":  # asserts nothing: shown apart from an answer, with the closest passages
+        state = '<div class="msra-state">Uncertain: the documents may not answer this.</div>'
+        return f'<div class="msra-a msra-hedged" data-outcome="hedged">{state}{body}</div>{warn}'
+    return f'<div class="msra-a" data-outcome="answered">{body}</div>{warn}'
 
 
 def conversation_html(turns: Sequence[tuple[str, Answer | None, str]]) -> str:
