@@ -20,12 +20,30 @@ def _list_sections() -> None:
             typer.echo(f"    {item.id}: {item.title}")
 
 
+def _draft_all(site: Path, out: Path | None, engine: str) -> None:
+    from assistant.drafting.plan import draft_plan
+    from assistant.drafting.plan_export import to_markdown, write_plan
+    from assistant.drafting.site import load_site
+
+    plan = draft_plan(_state.assistant(), load_site(site), engine=engine)  # type: ignore[arg-type]
+    if out is None:
+        typer.echo(to_markdown(plan), nl=False)
+    else:
+        write_plan(plan, out)
+        _state.err(f"wrote {out} ({len(plan.sections)} sections, {len(plan.references)} references)")
+    if plan.placeholders:
+        _state.err(f"{len(plan.placeholders)} facts to complete: {', '.join(plan.placeholders)}")
+
+
 def draft(
     section: Annotated[str | None, typer.Argument(help="Section id, e.g. soil-topsoil (see --list).")] = None,
     site: Annotated[Path | None, typer.Option("--site", help="Site profile YAML (see examples/).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write to FILE.md or FILE.docx instead of stdout.")] = None,
     engine: Annotated[str, typer.Option("--engine", help="extractive (no LLM) or llm.")] = "extractive",
     list_: Annotated[bool, typer.Option("--list", help="List the sections and their items.")] = False,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Draft the whole plan: every section that applies to the site.")
+    ] = False,
 ) -> None:
     """Draft a restoration-plan section for a site, every requirement cited to the indexed sources."""
 
@@ -33,9 +51,12 @@ def draft(
         if list_:
             _list_sections()
             return
-        if not section or site is None:
-            _state.err("error: give a SECTION and --site SITE.yaml (or --list to see the sections)")
+        if site is None or not (section or all_):
+            _state.err("error: give a SECTION (or --all) and --site SITE.yaml; --list shows the sections")
             raise typer.Exit(2)
+        if all_:
+            _draft_all(site, out, engine)
+            return
         from assistant.drafting.draft import Drafter
         from assistant.drafting.export import to_markdown, write
         from assistant.drafting.site import load_site

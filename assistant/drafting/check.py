@@ -129,7 +129,7 @@ def check_plan(
     pv = embedder.embed_documents([p.text for p in plan]) if plan else np.zeros((0, 1), dtype=np.float32)
     finder = EvidenceFinder(assistant, per_query_k=3, max_sentences=1) if cite else None
     full_text = "\n".join(p.text for p in plan)
-    todo = [(tpl, item) for tpl in templates for item in tpl.items if item.applies(site.jurisdiction, site.mine_type)]
+    todo = [(tpl, item) for tpl in templates for item in tpl.items if item.applies_to_site(site)]
     matches = _best_matches(embedder, [item for _, item in todo], plan, pv)
     items: list[ItemCheck] = []
     summary = {tpl.id: SectionSummary(section_id=tpl.id, title=tpl.title) for tpl in templates}
