@@ -8,7 +8,6 @@ sources, so a reviewer sees both what the plan says and what the rule says.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -34,6 +33,7 @@ CHECK_THRESHOLDS: dict[str, tuple[float, float]] = {"hash": (0.25, 0.60), "defau
 
 class ItemCheck(BaseModel):
     section_id: str
+    section_title: str = ""
     item_id: str
     title: str
     requirement: str
@@ -45,7 +45,8 @@ class ItemCheck(BaseModel):
     plan_page: int | None = None
     requirement_citation: Citation | None = None
     judge: str = "embedding"
-    reason: str = ""
+    reason: str = Field("", description="Why, in words (no scores).")
+    detail: str = Field("", description="The scores behind the decision (shown with --verbose).")
 
 
 class SectionSummary(BaseModel):
@@ -71,7 +72,8 @@ class CheckReport(BaseModel):
 class _Match:
     passage: PlanPassage | None  # the closest passage that carries a key term, else the closest passage
     similarity: float
-    terms: list[str]  # key terms in that passage
+    terms: list[str]  # key terms in that passage (its heading included)
+    heading_terms: list[str]  # the key terms that come from the passage's heading
 
 
 def _thresholds(embedder_name: str) -> tuple[float, float]:
@@ -79,7 +81,10 @@ def _thresholds(embedder_name: str) -> tuple[float, float]:
 
 
 def classify(similarity: float, terms: list[str], thresholds: tuple[float, float]) -> tuple[Status, str]:
-    """The coverage decision: key terms plus a similar passage make 'covered'; either alone 'partial'."""
+    """The coverage decision: key terms plus a similar passage make 'covered'; either alone 'partial'.
+
+    Returns the status and the scores behind it (the words for readers come from ``why``).
+    """
     cov, paraphrase = thresholds
     if terms and (similarity >= cov or (len(terms) >= 2 and similarity >= cov - 0.05)):
         return "covered", f"similar passage ({similarity:.2f}) and key terms {terms}"
@@ -88,6 +93,25 @@ def classify(similarity: float, terms: list[str], thresholds: tuple[float, float
     if similarity >= paraphrase:
         return "partial", f"a close passage ({similarity:.2f}) but none of the key terms"
     return "missing", f"no key term of the requirement and no close passage (best {similarity:.2f})"
+
+
+def _terms_words(terms: list[str]) -> str:
+    quoted = [f"“{t}”" for t in terms[:4]]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def why(status: Status, match: _Match, item: TemplateItem) -> str:
+    """The decision in words a plan author can act on."""
+    p = match.passage
+    where = f"The plan's section “{_leaf(p.heading)}”" if p and p.heading else "A passage of the plan"
+    if status == "covered":
+        return f"{where} addresses it: it mentions {_terms_words(match.terms)} and reads close to the requirement."
+    if status == "partial" and match.terms:
+        return f"{where} mentions {_terms_words(match.terms)}, but says less than the requirement asks."
+    if status == "partial":
+        return f"{where} reads close to the requirement but uses none of its key words; check it says enough."
+    terms = _terms_words(item.key_terms)
+    return f"Nothing in the plan mentions {terms} or reads like this requirement: add a passage on it."
 
 
 def _quote(text: str, limit: int = 320) -> str:
@@ -126,25 +150,27 @@ def check_plan(
         templates = [t for t in templates if t.id in sections]
     embedder = assistant.embedder
     thresholds = _thresholds(embedder.name)
-    pv = embedder.embed_documents([p.text for p in plan]) if plan else np.zeros((0, 1), dtype=np.float32)
+    pv = embedder.embed_documents([passage_text(p) for p in plan]) if plan else np.zeros((0, 1), dtype=np.float32)
     finder = EvidenceFinder(assistant, per_query_k=3, max_sentences=1) if cite else None
-    full_text = "\n".join(p.text for p in plan)
-    todo = [(tpl, item) for tpl in templates for item in tpl.items if item.applies(site.jurisdiction, site.mine_type)]
+    full_text = "\n".join(passage_text(p) for p in plan)
+    todo = [(tpl, item) for tpl in templates for item in tpl.items if item.applies_to_site(site)]
     matches = _best_matches(embedder, [item for _, item in todo], plan, pv)
     items: list[ItemCheck] = []
     summary = {tpl.id: SectionSummary(section_id=tpl.id, title=tpl.title) for tpl in templates}
     for (tpl, item), match in zip(todo, matches, strict=True):
         terms = term_hits(full_text, item.key_terms)
-        status, reason = classify(match.similarity, match.terms, thresholds)
+        status, detail = classify(match.similarity, match.terms, thresholds)
         check = ItemCheck(
             section_id=tpl.id,
+            section_title=tpl.title,
             item_id=item.id,
             title=item.title,
             requirement=item.requirement,
             status=status,
             similarity=round(match.similarity, 3),
             key_terms_found=terms,
-            reason=reason,
+            reason=why(status, match, item),
+            detail=detail,
         )
         quote_from = match.passage
         if status != "missing" and quote_from is not None:
@@ -170,14 +196,25 @@ def check_plan(
     )
 
 
+def _leaf(heading: str) -> str:
+    return heading.split(" › ")[-1] if heading else ""
+
+
+def passage_text(p: PlanPassage) -> str:
+    """What is embedded for a plan passage: its own heading, then its text (a heading says what it is about)."""
+    leaf = _leaf(p.heading)
+    return f"{leaf}: {p.text}" if leaf else p.text
+
+
 def _best_matches(embedder: Any, items: list[TemplateItem], plan: list[PlanPassage], pv: np.ndarray) -> list[_Match]:
     """For each item, the plan passage that best shows coverage (one embedding call for all items).
 
-    A passage that carries one of the item's key terms is preferred over a merely similar one, so the
-    decision and the quote rest on the same passage.
+    A passage carrying one of the item's key terms, in its text or in its own heading ("Monitoring"
+    over a paragraph on surveys), is preferred over a merely similar one, so the decision and the quote
+    rest on the same passage.
     """
     if not plan or not items:
-        return [_Match(None, 0.0, []) for _ in items]
+        return [_Match(None, 0.0, [], []) for _ in items]
     texts = [[it.requirement, it.title, *it.queries[:2]] for it in items]
     qv = embedder.embed_documents([t for group in texts for t in group])
     sims = np.asarray(pv @ qv.T)  # passages x all item texts
@@ -185,41 +222,23 @@ def _best_matches(embedder: Any, items: list[TemplateItem], plan: list[PlanPassa
     for item, group in zip(items, texts, strict=True):
         block = sims[:, col : col + len(group)].max(axis=1)
         col += len(group)
-        with_terms = [(float(block[i]), i, h) for i, p in enumerate(plan) if (h := term_hits(p.text, item.key_terms))]
+        with_terms = []
+        for i, p in enumerate(plan):
+            in_heading = term_hits(_leaf(p.heading), item.key_terms)
+            hits = list(dict.fromkeys([*term_hits(p.text, item.key_terms), *in_heading]))
+            if hits:
+                with_terms.append((float(block[i]), i, hits, in_heading))
         if with_terms:
-            sim, i, hits = max(with_terms, key=lambda t: (t[0] + 0.02 * min(len(t[2]), 3), -t[1]))
-            out.append(_Match(plan[i], sim, hits))
+            sim, i, hits, in_heading = max(with_terms, key=lambda t: (t[0] + 0.02 * min(len(t[2]), 3), -t[1]))
+            out.append(_Match(plan[i], sim, hits, in_heading))
         else:
             best = int(np.argmax(block))
-            out.append(_Match(plan[best], float(block[best]), []))
+            out.append(_Match(plan[best], float(block[best]), [], []))
     return out
 
 
-def to_markdown(report: CheckReport) -> str:
-    """The report as Markdown: a summary table, then each item with the plan quote and the rule cited."""
-    icon = {"covered": "✅ covered", "partial": "🟡 partial", "missing": "❌ missing"}
-    lines = [
-        f"# Plan check: {Path(report.plan).name}",
-        "",
-        f"*Site: {report.site_name} · sources searched: {', '.join(report.jurisdictions)}*",
-        "",
-        "| Section | Covered | Partial | Missing |",
-        "|---|---:|---:|---:|",
-    ]
-    lines += [f"| {s.title} | {s.covered} | {s.partial} | {s.missing} |" for s in report.summary]
-    current = None
-    for it in report.items:
-        if it.section_id != current:
-            current = it.section_id
-            title = next(s.title for s in report.summary if s.section_id == current)
-            lines += ["", f"## {title}"]
-        lines += ["", f"### {it.title} — {icon[it.status]}", "", f"Requirement: {it.requirement}", ""]
-        if it.plan_quote:
-            where = ", ".join(x for x in (it.plan_heading, f"p. {it.plan_page}" if it.plan_page else None) if x)
-            lines += [f"> {it.plan_quote}", f"> — plan, {where}" if where else "", ""]
-        lines.append(f"Why: {it.reason}.")
-        if it.requirement_citation:
-            c = it.requirement_citation
-            clause = f", {c.clause}" if c.clause else ""
-            lines += ["", f"Source: “{_quote(c.quote, 240)}” — {c.title}{clause}, p. {c.page}"]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).rstrip() + "\n"
+def to_markdown(report: CheckReport, *, verbose: bool = False) -> str:
+    """The report as Markdown (see ``check_report``); scores only with ``verbose``."""
+    from assistant.drafting.check_report import to_markdown as render
+
+    return render(report, verbose=verbose)

@@ -7,6 +7,7 @@ site profile lacks one. An item no indexed source supports says so; nothing is i
 
 from __future__ import annotations
 
+import re
 import string
 from typing import Any, Literal
 
@@ -77,13 +78,22 @@ def site_text(item: TemplateItem, site: SiteProfile) -> tuple[str, list[str]]:
     needed = list(dict.fromkeys([*item.site_facts, *fields]))
     missing = site.missing(needed)
     if template:
-        return template.format_map(_SafeFacts(site)), missing
+        return no_doubled_units(" ".join(template.format_map(_SafeFacts(site)).split())), missing
     if not needed:
         return "", missing
     from assistant.drafting.site import LABELS
 
     facts = "; ".join(f"{LABELS.get(f, f).capitalize()}: {site.display(f)}" for f in needed)
     return f"{facts}.", missing
+
+
+# "[to complete: stockpiled topsoil volume (m³)] m³": the placeholder already names the unit.
+_DOUBLED_UNIT = re.compile(r"(\[to complete: [^\]]*\((?P<unit>[^)]+)\)\])\s*(?P=unit)(?![\w²³])")
+
+
+def no_doubled_units(text: str) -> str:
+    """Drop a unit written right after a placeholder that already states it (the unit appears once)."""
+    return _DOUBLED_UNIT.sub(r"\1", text)
 
 
 class References:
@@ -114,17 +124,28 @@ class Drafter:
             return section
         return load_section(section, self.assistant.settings.prompts_dir)
 
-    def draft(self, section: str | SectionTemplate, site: SiteProfile, *, engine: DraftEngine = "extractive") -> Draft:
-        """Draft ``section`` for ``site``; ``engine="llm"`` writes prose with the chat model, validated."""
+    def draft(
+        self,
+        section: str | SectionTemplate,
+        site: SiteProfile,
+        *,
+        engine: DraftEngine = "extractive",
+        refs: References | None = None,
+    ) -> Draft:
+        """Draft ``section`` for ``site``; ``engine="llm"`` writes prose with the chat model, validated.
+
+        ``refs`` shares one reference numbering across several sections (a whole plan).
+        """
         if engine not in ("extractive", "llm"):
             from assistant.core.errors import ConfigError
 
             raise ConfigError(f"unknown drafting engine {engine!r}: use 'extractive' or 'llm'")
         tpl = self._template(section)
-        refs = References()
+        own_refs = refs is None
+        refs = refs or References()
         items: list[DraftItem] = []
         for item in tpl.items:
-            if not item.applies(site.jurisdiction, site.mine_type):
+            if not item.applies_to_site(site):
                 continue
             evidence = self.finder.find(item, site)
             text, missing = site_text(item, site)
@@ -155,7 +176,7 @@ class Drafter:
             jurisdictions=jurisdictions_for(site),
             engine=engine,
             items=items,
-            references=refs.all(),
+            references=refs.all() if own_refs else [],
         )
 
 

@@ -23,15 +23,23 @@ def reference_text(c: Citation) -> str:
     return ", ".join(parts)
 
 
+CASE_STUDY_LABEL = "Example from practice (case study, not a requirement): "
+
+
 def _bullet(text: str, markers: list[str], kinds: dict[str, str | None]) -> str:
     # A case study shows practice, it does not impose a requirement: say so, so nobody cites it as a rule.
-    label = "Case study: " if any(kinds.get(m) == "case_study" for m in markers) else ""
+    label = CASE_STUDY_LABEL if any(kinds.get(m) == "case_study" for m in markers) else ""
     return f"{label}{text} {' '.join(markers)}".strip()
 
 
-def _item_blocks(draft: Draft) -> list[tuple[str, list[tuple[str, str]]]]:
+def reference_kinds(references: list[Citation]) -> dict[str, str | None]:
+    """marker -> document kind, with case studies recognised by their title too."""
+    return {c.marker: "case_study" if "case study" in c.title.lower() else c.kind for c in references}
+
+
+def item_blocks(draft: Draft, kinds: dict[str, str | None] | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
     """Per item: heading, then (kind, text) blocks — kind is 'para', 'bullet' or 'note'."""
-    kinds = {c.marker: "case_study" if "case study" in c.title.lower() else c.kind for c in draft.references}
+    kinds = reference_kinds(draft.references) if kinds is None else kinds
     out = []
     for n, it in enumerate(draft.items, 1):
         blocks: list[tuple[str, str]] = [("para", f"Requirement: {it.requirement}")]
@@ -60,7 +68,7 @@ def to_markdown(draft: Draft) -> str:
         draft.purpose.strip(),
         "",
     ]
-    for heading, blocks in _item_blocks(draft):
+    for heading, blocks in item_blocks(draft):
         lines += [f"## {heading}", ""]
         for i, (kind, text) in enumerate(blocks):
             if kind == "bullet":
@@ -88,7 +96,7 @@ def to_docx(draft: Draft, path: Path | str) -> Path:
         f"template {draft.section_id} v{draft.section_version} · engine: {draft.engine}"
     ).italic = True
     doc.add_paragraph(draft.purpose.strip())
-    for heading, blocks in _item_blocks(draft):
+    for heading, blocks in item_blocks(draft):
         doc.add_heading(heading, level=2)
         for kind, text in blocks:
             if kind == "bullet":

@@ -216,12 +216,32 @@ def load_site(path: Path | str) -> SiteProfile:
         raise ConfigError(
             f"site profile {p}: expected a mapping of fields (name:, country: …), got {type(data).__name__}."
         )
+    return profile_from_mapping(data, f"site profile {p}")
+
+
+def _problem(err: dict[str, Any]) -> str:
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    field = ".".join(str(x) for x in err["loc"]) or ("country" if "country" in msg else "(profile)")
+    if err.get("type") == "missing":
+        return f"field '{field}' is required: fill it in"
+    return f"field '{field}': {msg}"
+
+
+def profile_from_mapping(data: dict[str, Any], where: str = "site profile") -> SiteProfile:
+    """A SiteProfile from a mapping (YAML, web form, API); errors name each bad field and the fix."""
     if isinstance(data.get("site"), dict) and len(data) == 1:
         data = data["site"]
     try:
         return SiteProfile.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"field '{'.'.join(str(x) for x in e['loc']) or '(profile)'}': {e['msg']}" for e in exc.errors()
-        )
-        raise ConfigError(f"site profile {p}: {problems}. Fix these fields.") from exc
+        problems = "; ".join(_problem(e) for e in exc.errors())  # type: ignore[arg-type]
+        raise ConfigError(f"{where}: {problems}. Fix these fields.") from exc
+
+
+def profile_yaml(site: SiteProfile) -> str:
+    """The profile as YAML (the facts it states, in field order), loadable by ``load_site``."""
+    import yaml
+
+    data = site.model_dump(mode="json", exclude_none=True)
+    data = {k: v for k, v in data.items() if v not in ("", [])}
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)

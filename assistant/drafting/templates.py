@@ -25,6 +25,14 @@ class AppliesTo(BaseModel):
 
     jurisdictions: list[str] = Field(default_factory=list)
     mine_types: list[str] = Field(default_factory=list)
+    stages: list[str] = Field(default_factory=list, description="Life-of-mine stages (planning, operating …).")
+
+    def admits(self, jurisdiction: str | None, mine_type: str | None, stage: str | None = None) -> bool:
+        if self.jurisdictions and jurisdiction not in self.jurisdictions:
+            return False
+        if self.mine_types and mine_type and mine_type not in self.mine_types:
+            return False
+        return not (self.stages and stage and stage.lower() not in [s.lower() for s in self.stages])
 
 
 class TemplateItem(BaseModel):
@@ -56,11 +64,12 @@ class TemplateItem(BaseModel):
             return self.site_text.get(jurisdiction or "", self.site_text.get("default"))
         return self.site_text
 
-    def applies(self, jurisdiction: str | None, mine_type: str | None) -> bool:
-        a = self.applies_to
-        if a.jurisdictions and jurisdiction not in a.jurisdictions:
-            return False
-        return not (a.mine_types and mine_type and mine_type not in a.mine_types)
+    def applies(self, jurisdiction: str | None, mine_type: str | None, stage: str | None = None) -> bool:
+        return self.applies_to.admits(jurisdiction, mine_type, stage)
+
+    def applies_to_site(self, site: Any) -> bool:
+        """Whether a site profile (jurisdiction, mine type, life-of-mine stage) needs this item."""
+        return self.applies(site.jurisdiction, site.mine_type, site.life_of_mine_stage)
 
     def hints_for(self, jurisdictions: list[str]) -> list[str]:
         """Preferred-source hints for the given jurisdictions (in order)."""
@@ -77,7 +86,12 @@ class SectionTemplate(BaseModel):
     title: str
     purpose: str
     items: list[TemplateItem] = Field(min_length=1)
+    applies_to: AppliesTo = Field(default_factory=AppliesTo)
     path: Path | None = Field(None, exclude=True)
+
+    def applies(self, site: Any) -> bool:
+        """Whether the section belongs in ``site``'s plan (jurisdiction, mine type, life-of-mine stage)."""
+        return self.applies_to.admits(site.jurisdiction, site.mine_type, site.life_of_mine_stage)
 
     def item(self, item_id: str) -> TemplateItem:
         for it in self.items:

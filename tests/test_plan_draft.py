@@ -1,0 +1,91 @@
+"""Whole-plan drafting: `msra draft --all` on the two sample sites gives one Word document."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from drafting_support import shared_fixture_assistant
+from typer.testing import CliRunner
+
+from assistant.drafting.plan import PLAN_ORDER, draft_plan, plan_sections
+from assistant.drafting.plan_export import to_markdown
+from assistant.drafting.site import SiteProfile, load_site
+from assistant.drafting.templates import load_sections
+from indexing.embeddings import HashEmbedder
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+
+
+@pytest.fixture(scope="module")
+def hash_assistant(tmp_path_factory):
+    return shared_fixture_assistant(tmp_path_factory, HashEmbedder())
+
+
+def _docx_facts(path: Path) -> dict:
+    from docx import Document
+    from docx.enum.text import WD_COLOR_INDEX
+
+    doc = Document(str(path))
+    body = doc.element.body.xml
+    h1 = [p.text for p in doc.paragraphs if p.style is not None and p.style.name == "Heading 1"]
+    sec = doc.sections[0]
+    size = (round(sec.page_width.mm), round(sec.page_height.mm))
+    paper = {(210, 297): "A4", (216, 279): "Letter"}.get(size)
+    highlighted = [r.text for p in doc.paragraphs for r in p.runs if r.font.highlight_color == WD_COLOR_INDEX.YELLOW]
+    return {
+        "toc": "TOC \\o" in body and 'fldCharType="begin"' in body,
+        "h1": h1,
+        "paper": paper,
+        "highlighted": highlighted,
+        "text": "\n".join(p.text for p in doc.paragraphs),
+    }
+
+
+@pytest.mark.parametrize(("site_file", "paper"), [("site-cn-coal.yaml", "A4"), ("site-us-coal.yaml", "Letter")])
+def test_draft_all_writes_one_plan_document(hash_assistant, monkeypatch, tmp_path: Path, site_file: str, paper: str):
+    from assistant.cli import _state, app
+
+    monkeypatch.setattr(_state, "assistant", lambda **_: hash_assistant)
+    out = tmp_path / "plan.docx"
+    res = CliRunner().invoke(app, ["draft", "--all", "--site", str(EXAMPLES / site_file), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    facts = _docx_facts(out)
+    assert facts["toc"]
+    numbered = [h for h in facts["h1"] if re.match(r"^\d+\. ", h)]
+    assert len(numbered) >= 10 and [int(h.split(".")[0]) for h in numbered] == list(range(1, len(numbered) + 1))
+    assert facts["h1"].count("References") == 1 and facts["h1"][-1] == "References"
+    assert facts["paper"] == paper
+    site = load_site(EXAMPLES / site_file)
+    assert site.name in facts["text"] and "Sources searched" in facts["text"]
+    # Every reference marker used in the text resolves to the single list at the end.
+    refs = facts["text"].split("\nReferences\n", 1)[1]
+    used = set(re.findall(r"\[\d+\]", facts["text"].split("\nReferences\n", 1)[0]))
+    assert used and all(f"{m} " in refs for m in used)
+    # Placeholders are highlighted, each one whole.
+    assert facts["highlighted"] and all(h.startswith("[to complete: ") for h in facts["highlighted"])
+
+
+def test_sections_follow_plan_order_and_stage(hash_assistant):
+    site = load_site(EXAMPLES / "site-us-coal.yaml")
+    templates = load_sections(REPO / "prompts")
+    ids = [t.id for t in plan_sections(templates, site)]
+    assert ids == [s for s in PLAN_ORDER if s in ids] and len(ids) >= 10
+    first = templates[0]
+    closing_only = first.model_copy(update={"applies_to": first.applies_to.model_copy(update={"stages": ["closure"]})})
+    closing_site = site.model_copy(update={"life_of_mine_stage": "Closure"})
+    assert closing_only.id not in [t.id for t in plan_sections([closing_only], site)]
+    assert closing_only.id in [t.id for t in plan_sections([closing_only], closing_site)]
+
+
+def test_plan_markdown_numbers_references_once(hash_assistant):
+    site = SiteProfile(name="Test mine", country="United States", mine_type="surface")
+    plan = draft_plan(hash_assistant, site)
+    md = to_markdown(plan)
+    assert md.startswith("# Restoration plan: Test mine") and md.count("\n# References\n") == 1
+    markers = [c.marker for c in plan.references]
+    assert markers == [f"[{n}]" for n in range(1, len(markers) + 1)]
+    assert "] m³" not in md.replace("(m³)]", "")  # no unit written after a placeholder that names it
+    assert {s.jurisdiction for s in plan.sources} <= {"US", "international"}
