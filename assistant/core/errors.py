@@ -15,7 +15,10 @@ MsraError
 ├── DocumentNotFoundError  no indexed document has that id
 ├── LLMError               the LLM backend is unreachable, slow or returns garbage
 ├── TemplateError          a prompt or section template is missing or malformed
-└── EvaluationError        a gold set is malformed
+├── EvaluationError        a gold set is malformed
+└── TrainerError           a trainer pack cannot be built (issue 20)
+    ├── EmptySelectionError    the selection matches no clause
+    └── ClauseTooShortError    a chosen clause has no sentence to quiz on
 """
 
 from __future__ import annotations
@@ -94,4 +97,17 @@ class TemplateError(MsraError):
 
 
 class EvaluationError(MsraError):
+    pass
+
+
+# ---- trainer packs (issue 20) -------------------------------------------------------------
+class TrainerError(MsraError):
+    pass
+
+
+class EmptySelectionError(TrainerError):
+    pass
+
+
+class ClauseTooShortError(TrainerError):
     pass
