@@ -199,7 +199,7 @@ class SelectionResolver:
                 known = ", ".join(sorted(self.records)[:8]) or "none yet"
                 raise DocumentNotFoundError(
                     f"No indexed document has the id '{doc_id}' (indexed: {known}). "
-                    "Run `msra corpus list` for the ids, or add the file with `msra corpus add FILE` first."
+                    "Run `msra corpus list` for the ids, or index the file with `msra ingest FILE` first."
                 )
 
     def _theme_chunks(self, sel: Selection) -> list[Chunk]:

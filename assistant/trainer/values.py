@@ -33,7 +33,13 @@ _EN_UNIT = "|".join(f"(?P<{k}>{v})" for k, v in _UNIT_FAMILIES.items())
 _EN_VALUE = re.compile(rf"(?<![\w§.(])(?:{_EN_NUM})(?:\s?-?\s?(?:{_EN_UNIT}))\b|(?<![\w§.(])\$\d[\d,]*(?:\.\d+)?", re.I)
 _YEAR = re.compile(r"(?<![\w§.(/-])(?:19|20)\d{2}(?![\w/-])")
 _ZH_NUM = r"[0-9０-９]+(?:\.[0-9]+)?|[一二三四五六七八九十百千万两零〇]+"
-_ZH_UNITS = {"time": "个工作日|个月|年|日|天|周", "percent": "%|％", "money": "万元|元", "area": "公顷|亩", "count": "倍"}
+_ZH_UNITS = {
+    "time": "个工作日|个月|年|日|天|周",
+    "percent": "%|％",
+    "money": "万元|元",
+    "area": "公顷|亩",
+    "count": "倍",
+}
 _ZH_VALUE = re.compile(
     rf"(?<![第\d])(?:{_ZH_NUM})(?:" + "|".join(f"(?P<{k}>{v})" for k, v in _ZH_UNITS.items()) + ")(?![条章款项节])"
 )
