@@ -212,16 +212,12 @@ class SelectionResolver:
 
     def resolve(self, sel: Selection) -> list[ClauseItem]:
         self._check_docs(sel.doc_ids)
-        if not sel.doc_ids and not sel.theme:
-            if not sel.clauses:
-                raise EmptySelectionError(
-                    "The selection is empty: name a document (--doc), a theme (--theme) or clause ids (--clause)."
-                )
+        if not sel.doc_ids and not sel.theme and not sel.clauses:
+            raise EmptySelectionError(
+                "The selection is empty: name a document (--doc), a theme (--theme) or clause ids (--clause)."
+            )
         docs = list(dict.fromkeys(sel.doc_ids)) or sorted(self.records)
-        if sel.theme:
-            chunks = self._theme_chunks(sel)
-        else:
-            chunks = [c for d in docs for c in self.library.document_chunks(d)]
+        chunks = self._theme_chunks(sel) if sel.theme else [c for d in docs for c in self.library.document_chunks(d)]
         if sel.part:
             chunks = [c for c in chunks if _in_part(c, sel.part)]
         if sel.section_from or sel.section_to:
@@ -230,7 +226,8 @@ class SelectionResolver:
             for given, key in ((sel.section_from, lo), (sel.section_to, hi)):
                 if given and key is None:
                     raise EmptySelectionError(
-                        f"'{given}' is not a section or article number; write it like '§ 1259', 'Article 46' or '第四十六条'."
+                        f"'{given}' is not a section or article number; "
+                        "write it like '§ 1259', 'Article 46' or '第四十六条'."
                     )
             chunks = [c for c in chunks if _in_range(c, lo, hi)]
         if sel.clauses:

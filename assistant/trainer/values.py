@@ -45,9 +45,46 @@ _ZH_VALUE = re.compile(
 )
 _EN_TERM = re.compile(r"\b[A-Za-z][a-z]+(?:-[a-z]+)?\b")
 _GENERIC = frozenset(
-    "shall section chapter article principle paragraph subsection provided pursuant including accordance "
-    "regulatory authority operator operations whether between through however because another within without "
-    "under other such which where there their these those should would could any each every".split()
+    [
+        "shall",
+        "section",
+        "chapter",
+        "article",
+        "principle",
+        "paragraph",
+        "subsection",
+        "provided",
+        "pursuant",
+        "including",
+        "accordance",
+        "regulatory",
+        "authority",
+        "operator",
+        "operations",
+        "whether",
+        "between",
+        "through",
+        "however",
+        "because",
+        "another",
+        "within",
+        "without",
+        "under",
+        "other",
+        "such",
+        "which",
+        "where",
+        "there",
+        "their",
+        "these",
+        "those",
+        "should",
+        "would",
+        "could",
+        "any",
+        "each",
+        "every",
+    ]
 ) | frozenset(_W.split("|"))
 _VERBISH = re.compile(r"(?:ed|ing|ly|ize|ise|ate|ates|es)$")
 _NOUNISH = re.compile(r"(?:tion|sion|ment|ity|ance|ence|ness|ure|age|ism|ship|ogy|land|soil|water|plan|bond|fund)s?$")
