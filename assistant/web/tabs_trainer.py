@@ -274,7 +274,7 @@ def trainer_tab(assistant: Assistant, tab: Any = None) -> None:
             api_visibility="private",
         )
     doc.change(guarded(h.outline), doc, [tree, clause], api_name="ui_clauses", api_visibility="private")
-    pick.input(guarded(h.pick), pick, [clause_view, clause], api_name="ui_pick_clause", api_visibility="private")
+    pick.change(guarded(h.pick), pick, [clause_view, clause], api_name="ui_pick_clause", api_visibility="private")
     clause.change(guarded(h.read), clause, clause_view, api_name="ui_read_clause", api_visibility="private")
     explain_btn.click(
         guarded(h.explain), clause, [explanation, related], api_name="ui_explain", api_visibility="private"
