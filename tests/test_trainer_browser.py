@@ -114,7 +114,7 @@ def test_tree_quiz_and_verdict_load_nothing_from_outside(tpage) -> None:  # type
     assert tpage.locator("img[src*='198.51.100.7']").count() == 0
     assert tpage.locator("a[href*='198.51.100.7']").count() == 0
     assert tpage.outside == [], tpage.outside  # type: ignore[attr-defined]
-    _shot(tpage, "trainer")
+    _shot(tpage, "trainer-quiz-escaped")
 
 
 def test_pack_built_in_the_tab_and_downloaded(tpage, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
