@@ -31,9 +31,9 @@ def main(
 
 
 def _register() -> None:
-    from assistant.cli import ask, corpus, draft, evaluate, mcp, serve
+    from assistant.cli import ask, corpus, draft, evaluate, mcp, serve, trainer
 
-    for module in (corpus, ask, draft, evaluate, serve, mcp):
+    for module in (corpus, ask, draft, evaluate, serve, mcp, trainer):
         module.register(app)
 
 

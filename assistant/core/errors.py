@@ -16,7 +16,10 @@ MsraError
 ├── DocumentNotFoundError  no indexed document has that id
 ├── LLMError               the LLM backend is unreachable, slow or returns garbage
 ├── TemplateError          a prompt or section template is missing or malformed
-└── EvaluationError        a gold set is malformed
+├── EvaluationError        a gold set is malformed
+└── TrainerError           a trainer pack cannot be built (issue 20)
+    ├── EmptySelectionError    the selection matches no clause
+    └── ClauseTooShortError    a chosen clause has no sentence to quiz on
 """
 
 from __future__ import annotations
@@ -111,3 +114,16 @@ def public_message(exc: BaseException) -> str:
     """The message of ``exc`` as a client of the web app or API may see it: absolute server paths are cut
     to their last part ("…/chroma"), so an error never tells a client where msra keeps its files."""
     return _ABSOLUTE_PATH.sub(lambda m: "…/" + re.split(r"[/\\]", m.group(0).rstrip("/\\"))[-1], str(exc))
+
+
+# ---- trainer packs (issue 20) -------------------------------------------------------------
+class TrainerError(MsraError):
+    pass
+
+
+class EmptySelectionError(TrainerError):
+    pass
+
+
+class ClauseTooShortError(TrainerError):
+    pass

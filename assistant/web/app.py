@@ -173,7 +173,7 @@ def chat_tab(assistant: Assistant) -> None:
 
 def build_app(assistant: Assistant) -> gr.Blocks:
     """The whole app; ``msra serve`` launches it."""
-    from assistant.web import tabs_docs, tabs_plan
+    from assistant.web import tabs_docs, tabs_plan, tabs_trainer
 
     with gr.Blocks(title="msra — Mine Site Restoration Assistant", analytics_enabled=False) as app:
         gr.Markdown(
@@ -190,5 +190,5 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             with gr.Tab("Library", id="library", elem_id="tab-library"):
                 tabs_docs.library_tab(assistant)
             with gr.Tab("Trainer", id="trainer", elem_id="tab-trainer") as trainer:
-                tabs_docs.trainer_tab(assistant, trainer)
+                tabs_trainer.trainer_tab(assistant, trainer)
     return app

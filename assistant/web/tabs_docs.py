@@ -1,4 +1,4 @@
-"""Library (upload, list, remove, re-index) and Trainer (clause browser, explain, quiz) tabs."""
+"""Library tab: upload, list, remove, re-index (the Trainer tab lives in ``tabs_trainer``)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,9 @@ from typing import Any
 import gradio as gr
 
 from assistant.core.errors import IngestError
-from assistant.core.types import DOC_KINDS, Chunk
+from assistant.core.types import DOC_KINDS
 from assistant.service import Assistant
-from assistant.web import render
 from assistant.web.app import guarded
-from assistant.web.quiz import QuizQuestion, grade, make_question
 from assistant.web.security import store_upload
 
 DOC_COLUMNS = ["doc_id", "title", "kind", "jurisdiction", "language", "pages", "chunks", "last indexed"]
@@ -122,109 +120,3 @@ def library_tab(assistant: Assistant) -> None:
     remove_btn.click(guarded(h.remove), doc, [status, table, doc], api_name="remove")
     reindex_btn.click(guarded(h.reindex), doc, [status, table, doc], api_name="ui_reindex", api_visibility="private")
     gr.api(lambda: documents_table(assistant), api_name="documents")
-
-
-def _clauses(chunks: list[Chunk]) -> list[tuple[str, str]]:
-    seen: dict[str, str] = {}
-    for c in chunks:
-        if c.chunk_id not in seen.values():
-            label = f"{c.clause or '(preamble)'} · p. {c.page_start}"
-            seen.setdefault(label, c.chunk_id)
-    return [(label, cid) for label, cid in seen.items()]
-
-
-class TrainerHandlers:
-    def __init__(self, assistant: Assistant) -> None:
-        self.assistant = assistant
-
-    def _chunk(self, chunk_id: str | None) -> Chunk:
-        found = self.assistant.store.get([chunk_id]) if chunk_id else []
-        if not found:
-            raise gr.Error("Pick a clause first.")
-        return found[0]
-
-    def clauses(self, doc_id: str | None) -> Any:
-        if not doc_id:
-            return gr.update(choices=[], value=None)
-        return gr.update(choices=_clauses(self.assistant.document_chunks(doc_id)), value=None)
-
-    def read(self, chunk_id: str | None) -> str:
-        if not chunk_id:
-            return ""
-        c = self._chunk(chunk_id)
-        pages = f"p. {c.page_start}" + (f"–{c.page_end}" if c.page_end != c.page_start else "")
-        return render.clause_html(c.title, c.clause, pages, c.text)
-
-    def explain(self, chunk_id: str | None) -> tuple[str, str]:
-        c = self._chunk(chunk_id)
-        label = c.clause.split(" › ")[-1] if c.clause else c.title
-        answer = self.assistant.ask(f"What does {label} of {c.title} require?", filters={"doc_id": c.doc_id})
-        related = [p for p in self.assistant.retrieve(c.text[:600], k=6) if p.chunk.chunk_id != c.chunk_id][:4]
-        try:
-            cases = self.assistant.retrieve(c.text[:600], k=2, filters={"kind": "case_study"})
-        except Exception:
-            cases = []
-        rel = "".join(
-            render.clause_html(p.chunk.title, p.chunk.clause, f"p. {p.chunk.page_start}", p.chunk.text[:700])
-            for p in [*related, *cases]
-        )
-        return render.answer_html(answer, 0), rel
-
-    def quiz(self, chunk_id: str | None, attempt: int) -> tuple[str, dict | None, int, str]:
-        q = make_question(self._chunk(chunk_id), attempt)
-        if q is None:
-            return "This clause has no sentence to quiz on; pick another.", None, attempt + 1, ""
-        return f"**Fill the blank** ({q.clause or q.title}):\n\n> {q.prompt}", q.model_dump(), attempt + 1, ""
-
-    def check(self, qdict: dict | None, reply: str, score: list[int]) -> tuple[str, list[int]]:
-        if not qdict:
-            raise gr.Error("Generate a question first.")
-        q = QuizQuestion(**qdict)
-        right = grade(q, reply)
-        score = [score[0] + int(right), score[1] + 1]
-        verdict = "✅ Right" if right else f"❌ Not quite — the answer is **{q.answer}**"
-        return (
-            f"{verdict}. Source: {q.title}, {q.clause or 'no clause'}, p. {q.page}. Score: {score[0]}/{score[1]}"
-        ), score
-
-
-def trainer_tab(assistant: Assistant, tab: Any = None) -> None:
-    h = TrainerHandlers(assistant)
-    qstate, score, attempt = gr.State(None), gr.State([0, 0]), gr.State(0)
-    with gr.Row():
-        doc = gr.Dropdown(_doc_choices(assistant), value=None, label="Document", elem_id="trainer-doc")
-        clause = gr.Dropdown([], value=None, label="Clause", elem_id="trainer-clause")
-    clause_view = gr.HTML("", elem_id="clause-view")
-    with gr.Row():
-        explain_btn = gr.Button("Explain this clause", elem_id="explain-btn")
-        quiz_btn = gr.Button("Quiz me on it", elem_id="quiz-btn")
-    explanation = gr.HTML("", elem_id="explanation")
-    related = gr.HTML("", elem_id="related")
-    quiz_q = gr.Markdown("", elem_id="quiz-question")
-    with gr.Row():
-        reply = gr.Textbox(label="Your answer", elem_id="quiz-reply")
-        check_btn = gr.Button("Check", elem_id="quiz-check")
-    verdict = gr.Markdown("", elem_id="quiz-verdict")
-    if tab is not None:  # documents uploaded since start-up appear when the tab is opened
-        tab.select(
-            lambda: gr.update(choices=_doc_choices(assistant)),
-            None,
-            doc,
-            api_name="ui_trainer_docs",
-            api_visibility="private",
-        )
-    doc.change(guarded(h.clauses), doc, clause, api_name="ui_clauses", api_visibility="private")
-    clause.change(guarded(h.read), clause, clause_view, api_name="ui_read_clause", api_visibility="private")
-    explain_btn.click(
-        guarded(h.explain), clause, [explanation, related], api_name="ui_explain", api_visibility="private"
-    )
-    quiz_btn.click(
-        guarded(h.quiz),
-        [clause, attempt],
-        [quiz_q, qstate, attempt, verdict],
-        api_name="ui_quiz",
-        api_visibility="private",
-    )
-    check_btn.click(
-        guarded(h.check), [qstate, reply, score], [verdict, score], api_name="ui_quiz_check", api_visibility="private"
-    )
