@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     web_max_upload_mb: float = Field(50.0, gt=0, description="Largest file the web app accepts.")
     web_concurrency: int = Field(2, ge=1, description="Requests the web app works on at once.")
     web_queue_size: int = Field(16, ge=1, description="Requests that may wait; beyond that the app says it is busy.")
+    # web app chat (issue 15)
+    web_max_question_chars: int = Field(
+        2000, ge=10, description="Longest question the web chat accepts; longer ones are refused with a message."
+    )
 
     @field_validator("home", mode="after")
     @classmethod
