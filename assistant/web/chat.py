@@ -206,7 +206,7 @@ def _history_column(h: ChatHandlers) -> dict[str, Any]:
 
 def _question_column(engines: list[str]) -> dict[str, Any]:
     with gr.Column(scale=3, min_width=300):
-        ui = {"convo": gr.HTML(render.conversation_html([]), elem_id="conversation")}
+        ui = {"convo": gr.HTML("", elem_id="conversation")}  # filled by the page-load event
         ui["chips"] = gr.HTML("", elem_id="filter-chips")
         ui["question"] = gr.Textbox(
             label="Question (Enter sends, Shift+Enter adds a line)",
