@@ -33,7 +33,7 @@ def launch(assistant, host: str, port: int, users: dict[str, str], *, block: boo
         max_file_size=f"{int(settings.web_max_upload_mb)}mb",
         show_error=False,
         app_kwargs={"middleware": [Middleware(Gate)]},
-        head=PAGE_JS,
+        js=PAGE_JS,
         quiet=True,
         css=CSS,
         footer_links=["api"],

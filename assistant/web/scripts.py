@@ -4,9 +4,9 @@ It reads no document text and loads nothing; it sets a hidden box to "turn-marke
 hidden button, so the server renders the viewer.
 """
 
-PAGE_JS = """
-<script>
-(() => {
+PAGE_JS = r"""
+() => {
+  window.__msraPage = true;
   const setValue = (el, v) => {
     const proto = Object.getPrototypeOf(el);
     Object.getOwnPropertyDescriptor(proto, 'value').set.call(el, v);
@@ -14,9 +14,14 @@ PAGE_JS = """
   };
   document.addEventListener('keydown', (e) => {
     const box = e.target;
-    if (e.key !== 'Enter' || e.shiftKey || e.isComposing || !box.closest || !box.closest('#question')) return;
+    if (e.key !== 'Enter' || e.isComposing || !box.closest || !box.closest('#question')) return;
     e.preventDefault();
     e.stopImmediatePropagation();
+    if (e.shiftKey) {
+      box.setRangeText('\n', box.selectionStart, box.selectionEnd, 'end');
+      box.dispatchEvent(new Event('input', {bubbles: true}));
+      return;
+    }
     const btn = document.querySelector('#ask-btn');
     if (btn) btn.click();
   }, true);
@@ -39,6 +44,5 @@ PAGE_JS = """
     setValue(box, view);
     setTimeout(() => btn.click(), 80);
   });
-})();
-</script>
+}
 """
