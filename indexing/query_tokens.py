@@ -16,8 +16,10 @@ import tempfile
 import threading
 from pathlib import Path
 
+from assistant.core import text as _text
 from assistant.core import tokens as _tokens
-from assistant.core.tokens import CJK, tokenize
+from assistant.core.text import CJK
+from assistant.core.tokens import tokenize
 
 MAX_ENTRIES = 5000
 _CJK_ONLY = re.compile(f"[{CJK}\\s]+")
@@ -26,8 +28,8 @@ _memos: dict[Path, dict[str, list[str]]] = {}
 
 
 def _tag() -> str:
-    st = os.stat(_tokens.__file__)
-    return f"{st.st_size}-{st.st_mtime_ns}"
+    stats = [os.stat(m.__file__) for m in (_tokens, _text)]  # tokenising lives in both modules
+    return "-".join(f"{st.st_size}-{st.st_mtime_ns}" for st in stats)
 
 
 def _load(file: Path) -> dict[str, list[str]]:

@@ -44,7 +44,16 @@ def test_sources_highlight_quote_and_escape() -> None:
     assert 'id="src-2-1"' in out
     assert "<mark>topsoil is removed first</mark>" in out
     assert "<script>" not in out and "Doc &lt;b&gt;" in out
-    assert "§ 5 › (a)" in out and "p. 2" in out
+    assert "§ 5 › (a)" in out and "p. 2" not in out  # a Markdown source has no pages: its heading path
+
+
+def test_pdf_citation_shows_page_and_markdown_citation_heading_path() -> None:
+    pdf = _cite().model_copy(update={"source": "d.pdf", "page_end": 3})
+    assert render.location(pdf) == "p. 2–3"
+    out = render.sources_html([pdf], {}, 1, {})
+    assert "p. 2–3" in out and "§ 5 › (a)" in out
+    assert render.location(_cite()) == "§ 5 › (a)"
+    assert render.location(_cite().model_copy(update={"clause": ""})) == "(top of the document)"
 
 
 def test_generated_markdown_rendered_without_raw_html() -> None:
@@ -57,8 +66,11 @@ def test_generated_markdown_rendered_without_raw_html() -> None:
 
 
 def test_conversation_export_has_references() -> None:
+    from assistant.web.history import Turn
+
+    pdf = _cite().model_copy(update={"source": "d.pdf"})
     md = render.conversation_markdown(
-        [("Why?", Answer(question="Why?", answer="Because [1]", refused=False, citations=[_cite()]), "")]
+        [Turn(question="Why?", answer=Answer(question="Why?", answer="Because [1]", refused=False, citations=[pdf]))]
     )
     assert "## Q: Why?" in md and "[1] Doc <b> — § 5 › (a), p. 2" in md and "> topsoil is removed first" in md
 

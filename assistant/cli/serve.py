@@ -52,8 +52,12 @@ def queue_plan(settings: Settings, service_s: float) -> tuple[int, int]:
 def launch(assistant, host: str, port: int, users: dict[str, str], *, block: bool = True):  # type: ignore[no-untyped-def]
     """Build and start the app; returns the Blocks (already serving when ``block`` is False)."""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    from starlette.middleware import Middleware
+
     from assistant.web.app import build_app
+    from assistant.web.gate import Gate
     from assistant.web.render import CSS
+    from assistant.web.scripts import PAGE_JS
     from assistant.web.security import checker
 
     settings = assistant.settings
@@ -68,7 +72,9 @@ def launch(assistant, host: str, port: int, users: dict[str, str], *, block: boo
         auth=checker(users) if users else None,
         auth_message="msra: sign in" if users else None,
         max_file_size=f"{int(settings.web_max_upload_mb)}mb",
-        show_error=True,
+        show_error=False,
+        app_kwargs={"middleware": [Middleware(Gate)]},
+        js=PAGE_JS,
         quiet=True,
         css=CSS,
         footer_links=["api"],

@@ -129,6 +129,11 @@ class Settings(BaseSettings):
         "answerability-v1.json), the path of another model file, or '' for the hand-set evidence rule.",
     )
 
+    # Web chat (issue 15)
+    web_max_question_chars: int = Field(
+        2000, ge=10, description="Longest question the web chat accepts; longer ones are refused with a message."
+    )
+
     @field_validator("home", mode="after")
     @classmethod
     def _expand_home(cls, v: Path) -> Path:

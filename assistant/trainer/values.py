@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.core.tokens import STOPWORDS, has_cjk
+from assistant.core.text import has_cjk, stopwords
 
 _W = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
@@ -166,7 +166,7 @@ def term_candidates(text: str) -> list[str]:
     seen: dict[str, str] = {}
     for w in words:
         lw = w.lower()
-        if lw not in STOPWORDS and lw not in _GENERIC and lw not in seen:
+        if lw not in stopwords() and lw not in _GENERIC and lw not in seen:
             seen[lw] = w
     return sorted(seen.values(), key=lambda w: (not _NOUNISH.search(w), -counts[w.lower()]))
 

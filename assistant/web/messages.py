@@ -6,7 +6,7 @@ import logging
 
 from pydantic import ValidationError
 
-from assistant.core.errors import MsraError
+from assistant.core.errors import MsraError, public_message
 
 log = logging.getLogger("msra.web")
 
@@ -16,7 +16,7 @@ GENERIC = "Something went wrong on the server; the error was logged. Try again, 
 def user_message(exc: BaseException) -> str:
     """``MsraError`` text as is; a validation error naming its field; anything else logged and generic."""
     if isinstance(exc, MsraError):
-        return str(exc)
+        return public_message(exc)
     if isinstance(exc, ValidationError):
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first.get("loc", ())) or "input"

@@ -17,19 +17,51 @@ _MARKER = re.compile(r"\[(\d{1,3})\]")
 
 CSS = """
 .msra-turn {margin: 0 0 1em 0;}
-.msra-q {font-weight: 600; margin-bottom: .3em;}
-.msra-a {line-height: 1.5;}
+.msra-q {font-weight: 600; margin-bottom: .3em; white-space: pre-wrap; overflow-wrap: anywhere;
+  max-height: 12em; overflow-y: auto;}
+.msra-a {line-height: 1.5; overflow-wrap: anywhere;}
+.msra-a.msra-streaming::after {content: " ▍"; opacity: .6;}
 .msra-refusal {border-left: 4px solid #b45309; background: #fffbeb; color: #78350f; padding: .5em .8em;}
 .msra-hedged {border-left: 4px solid #6b7280; background: #f3f4f6; padding: .5em .8em;}
 .msra-hedged .msra-state {font-weight: 600; color: #374151;}
 .msra-warn {color: #92400e; font-size: .9em;}
-a.msra-cite {text-decoration: none; font-weight: 600; padding: 0 .1em;}
+a.msra-cite {text-decoration: none; font-weight: 600; padding: 0 .1em; cursor: pointer;}
 .msra-source {border: 1px solid #d4d4d8; border-radius: 6px; padding: .5em .8em; margin: .5em 0;}
-.msra-source:target {outline: 3px solid #f59e0b; background: #fffbeb;}
-.msra-source .meta {font-size: .85em; color: #52525b;}
-.msra-source mark {background: #fde68a;}
+.msra-source:target {outline: 3px solid #f59e0b;}
+.msra-source .meta {font-size: .85em; opacity: .85;}
+.msra-source mark, .msra-context mark {background: #fde68a; color: #1c1917;}
 .msra-clause {white-space: pre-wrap; line-height: 1.5;}
+.msra-group > summary {cursor: pointer; font-weight: 600; margin: .4em 0;}
+.msra-chips {display: flex; flex-wrap: wrap; gap: .3em; min-height: 0;}
+.msra-chip {border: 1px solid #a1a1aa; border-radius: 999px; padding: .05em .6em; font-size: .85em;}
+.msra-page {position: relative; display: inline-block; width: 100%;}
+.msra-page img {width: 100%; height: auto; display: block; border: 1px solid #d4d4d8;}
+.msra-box {position: absolute; border: 2px solid #dc2626; background: rgba(250, 204, 21, .30);
+  pointer-events: none;}
+.msra-crumbs {font-size: .85em; opacity: .85; margin-bottom: .3em;}
+.msra-context .msra-clause {opacity: .75;}
+.msra-context .msra-cited {opacity: 1; border-left: 3px solid #f59e0b; padding-left: .5em;}
+.msra-hidden {display: none !important;}
+.dark .msra-refusal {background: #422006; color: #fef3c7;}
+.dark .msra-warn {color: #fcd34d;}
+.dark .msra-source:target {outline-color: #fbbf24;}
+@media (max-width: 600px) {
+  .tab-wrapper button, div[role="tablist"] button {padding: .25em .4em !important; font-size: .85em !important;
+    min-width: 0 !important;}
+}
 """
+
+
+def paginated(source: str) -> bool:
+    """Only PDFs have real pages; other formats are located by their heading path."""
+    return (source or "").lower().endswith(".pdf")
+
+
+def location(c: Citation) -> str:
+    """ "p. 4–5" for a PDF; the clause's heading path for Markdown, HTML, DOCX and text."""
+    if paginated(c.source):
+        return f"p. {c.page}" + (f"–{c.page_end}" if c.page_end and c.page_end != c.page else "")
+    return c.clause or "(top of the document)"
 
 
 def esc(text: str) -> str:
@@ -61,14 +93,17 @@ def answer_html(answer: Answer, turn: int) -> str:
     return f'<div class="msra-a" data-outcome="answered">{body}</div>{warn}'
 
 
-def conversation_html(turns: Sequence[tuple[str, Answer | None, str]]) -> str:
-    """``turns``: (question, final answer or None while streaming, partial text)."""
+def conversation_html(turns: Sequence) -> str:  # type: ignore[type-arg]
+    """``turns``: ``history.Turn`` items (question, final answer or None while streaming, partial text)."""
     if not turns:
         return '<div class="msra-empty">Ask a question about the indexed standards, laws and case studies.</div>'
     parts = []
-    for i, (question, answer, partial) in enumerate(turns, start=1):
-        inner = answer_html(answer, i) if answer is not None else f'<div class="msra-a">{esc(partial)}</div>'
-        parts.append(f'<div class="msra-turn" id="turn-{i}"><div class="msra-q">{esc(question)}</div>{inner}</div>')
+    for i, t in enumerate(turns, start=1):
+        if t.answer is not None:
+            inner = answer_html(t.answer, i)
+        else:
+            inner = f'<div class="msra-a msra-streaming">{esc(t.partial) or "Searching the library…"}</div>'
+        parts.append(f'<div class="msra-turn" id="turn-{i}"><div class="msra-q">{esc(t.question)}</div>{inner}</div>')
     return "\n".join(parts)
 
 
@@ -88,26 +123,56 @@ def sources_html(citations: Sequence[Citation], passages_text: dict[str, str], t
         n = c.marker.strip("[]")
         text = passages_text.get(c.chunk_id, c.quote)
         m = meta.get(c.chunk_id, {})
-        pages = f"p. {c.page}" + (f"–{c.page_end}" if c.page_end and c.page_end != c.page else "")
+        where = location(c)
+        clause = "" if not paginated(c.source) else f"{esc(c.clause or '(no clause)')} · "
         cards.append(
-            f'<div class="msra-source" id="src-{turn}-{n}" data-chunk="{esc(c.chunk_id)}">'
+            f'<div class="msra-source" id="src-{turn}-{n}" data-chunk="{esc(c.chunk_id)}" data-view="{turn}-{n}">'
             f"<div><b>{esc(c.marker)} {esc(c.title)}</b></div>"
-            f'<div class="meta">{esc(c.clause or "(no clause)")} · {esc(pages)} · {esc(str(m.get("kind", "")))}'
+            f'<div class="meta">{clause}{esc(where)} · {esc(str(m.get("kind", "")))}'
             f" · {esc(str(m.get('jurisdiction', '')))} · {esc(c.source)}</div>"
-            f'<div class="msra-clause">{_highlight(text, c.quote)}</div></div>'
+            f'<div class="msra-clause">{_highlight(text, c.quote)}</div>'
+            f'<a class="msra-view" href="#viewer" data-view="{turn}-{n}">Show in the document</a></div>'
         )
     return "\n".join(cards)
 
 
-def conversation_markdown(turns: Sequence[tuple[str, Answer | None, str]]) -> str:
+def all_sources_html(turns: Sequence) -> str:  # type: ignore[type-arg]
+    """Every answer's own source cards, newest first; only the newest group starts open."""
+    groups = []
+    last = len(turns)
+    for i in range(last, 0, -1):
+        t = turns[i - 1]
+        if not t.sources:
+            continue
+        opened = " open" if i == last else ""
+        q = esc(t.question[:90]) + ("…" if len(t.question) > 90 else "")
+        groups.append(
+            f'<details class="msra-group" id="sources-{i}"{opened}><summary>Answer {i}: {q}</summary>'
+            f"{t.sources}</details>"
+        )
+    return "\n".join(groups)
+
+
+def chips_html(filters: dict[str, list[str]]) -> str:
+    """Active filters as chips above the question box."""
+    chips = [
+        f'<span class="msra-chip" data-filter="{esc(k)}">{esc(k)}: {esc(v)}</span>'
+        for k, values in filters.items()
+        for v in values
+    ]
+    return f'<div class="msra-chips" id="filter-chips-inner">{"".join(chips)}</div>' if chips else ""
+
+
+def conversation_markdown(turns: Sequence) -> str:  # type: ignore[type-arg]
     """Plain Markdown export of a conversation with its references."""
     out = ["# msra conversation", ""]
-    for question, answer, partial in turns:
-        out += [f"## Q: {question}", "", (answer.answer if answer else partial), ""]
-        if answer and answer.citations:
+    for t in turns:
+        out += [f"## Q: {t.question}", "", (t.answer.answer if t.answer else t.partial), ""]
+        if t.answer and t.answer.citations:
             out.append("References:")
-            for c in answer.citations:
-                out.append(f"- {c.marker} {c.title} — {c.clause or 'no clause'}, p. {c.page} ({c.source})")
+            for c in t.answer.citations:
+                where = f"{c.clause or 'no clause'}, {location(c)}" if paginated(c.source) else location(c)
+                out.append(f"- {c.marker} {c.title} — {where} ({c.source})")
                 out.append(f"  > {c.quote}")
             out.append("")
     return "\n".join(out)

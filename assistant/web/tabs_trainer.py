@@ -18,8 +18,8 @@ from assistant.service import Assistant
 from assistant.trainer.pack import build_pack
 from assistant.trainer.quiz import BLANK, build_pool, clause_questions
 from assistant.trainer.selection import ClauseItem, Selection, group_clauses
-from assistant.web import render
-from assistant.web.app import guarded
+from assistant.web import doclists, render
+from assistant.web.guard import guarded
 from assistant.web.quiz import QuizQuestion, grade, make_question
 
 esc = render.esc
@@ -47,10 +47,6 @@ element.addEventListener('click', (e) => {
   box.dispatchEvent(new Event('input', {bubbles: true}));
 });
 """
-
-
-def _doc_choices(assistant: Assistant) -> list[tuple[str, str]]:
-    return [(f"{d.title} ({d.doc_id})", d.doc_id) for d in assistant.documents()]
 
 
 def _leaf(item: ClauseItem, name: str) -> str:
@@ -211,7 +207,7 @@ def _pack_builder(h: TrainerHandlers, assistant: Assistant) -> gr.Dropdown:
             "(comma-separated) or a theme matched across documents."
         )
         with gr.Row():
-            docs = gr.Dropdown(_doc_choices(assistant), multiselect=True, label="Documents", elem_id="pack-docs")
+            docs = doclists.register(gr.Dropdown([], multiselect=True, label="Documents", elem_id="pack-docs"), "docs")
             theme = gr.Textbox(label="Theme (e.g. topsoil)", elem_id="pack-theme")
         with gr.Row():
             part = gr.Textbox(label="Chapter or section (e.g. 第四章, § 1265)", elem_id="pack-part")
@@ -248,7 +244,7 @@ def trainer_tab(assistant: Assistant, tab: Any = None) -> None:
     gr.HTML(f"<style>{TREE_CSS}</style>", visible=True, elem_id="trainer-css")
     with gr.Row():
         with gr.Column(scale=1):
-            doc = gr.Dropdown(_doc_choices(assistant), value=None, label="Document", elem_id="trainer-doc")
+            doc = doclists.register(gr.Dropdown([], value=None, label="Document", elem_id="trainer-doc"), "docs")
             tree = gr.HTML(tree_html([]), elem_id="clause-tree", js_on_load=TREE_JS, max_height=520)
             pick = gr.Textbox(elem_id="trainer-pick", visible="hidden")
             clause = gr.Dropdown([], value=None, label="Clause", elem_id="trainer-clause")
@@ -264,15 +260,7 @@ def trainer_tab(assistant: Assistant, tab: Any = None) -> None:
                 reply = gr.Textbox(label="Your answer", elem_id="quiz-reply")
                 check_btn = gr.Button("Check", elem_id="quiz-check")
             verdict = gr.HTML("", elem_id="quiz-verdict")
-    pack_docs = _pack_builder(h, assistant)
-    if tab is not None:  # documents uploaded since start-up appear when the tab is opened
-        tab.select(
-            lambda: (gr.update(choices=_doc_choices(assistant)),) * 2,
-            None,
-            [doc, pack_docs],
-            api_name="ui_trainer_docs",
-            api_visibility="private",
-        )
+    _pack_builder(h, assistant)
     doc.change(guarded(h.outline), doc, [tree, clause], api_name="ui_clauses", api_visibility="private")
     pick.change(guarded(h.pick), pick, [clause_view, clause], api_name="ui_pick_clause", api_visibility="private")
     clause.change(guarded(h.read), clause, clause_view, api_name="ui_read_clause", api_visibility="private")

@@ -1,0 +1,105 @@
+"""Web pieces without a browser: per-user chat history, temp-folder cleanup, upload cleanup and the guard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import gradio as gr
+import pytest
+from pydantic import BaseModel
+
+from assistant.core.errors import ConfigError
+from assistant.core.types import Answer, Citation
+from assistant.web import scratch
+from assistant.web.guard import Refusal, worded
+from assistant.web.history import ChatHistory, Turn
+from assistant.web.messages import GENERIC, user_message
+
+
+def _answer() -> Answer:
+    cite = Citation(marker="[1]", doc_id="d", title="Doc", source="d.md", page=1, clause="§ 1", chunk_id="c", quote="q")
+    return Answer(question="Why?", answer="Because [1]", refused=False, citations=[cite])
+
+
+def test_history_is_per_user_and_survives_reopening(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite3"
+    h = ChatHistory(db)
+    cid = h.create("alice", "Why is topsoil stockpiled?")
+    h.add_turn("alice", cid, 1, Turn(question="Why?", answer=_answer(), sources="<div>cards</div>"))
+    h.add_turn("bob", cid, 2, Turn(question="bob writes into alice's conversation"))
+    again = ChatHistory(db)
+    turns = again.turns("alice", cid)
+    assert [t.question for t in turns] == ["Why?"] and turns[0].answer and turns[0].answer.citations[0].marker == "[1]"
+    assert turns[0].sources == "<div>cards</div>"
+    assert again.turns("bob", cid) == [] and again.list("bob") == []
+    assert not again.rename("bob", cid, "stolen") and not again.delete("bob", cid)
+    assert again.rename("alice", cid, "  Topsoil   questions ") and again.list("alice")[0].title == "Topsoil questions"
+    assert again.delete("alice", cid) and again.list("alice") == [] and again.turns("alice", cid) == []
+
+
+def test_scratch_folders_removed_when_the_request_ends() -> None:
+    request = SimpleNamespace(session_hash="s1")
+    folder = scratch.scratch_dir("msra-chat-", request)  # type: ignore[arg-type]
+    (folder / "x.md").write_text("x")
+    other = scratch.scratch_dir("msra-draft-", SimpleNamespace(session_hash="s2"))  # type: ignore[arg-type]
+    scratch.cleanup(request)  # type: ignore[arg-type]
+    assert not folder.exists() and other.exists()
+    scratch.cleanup(SimpleNamespace(session_hash="s2"))  # type: ignore[arg-type]
+    assert not other.exists()
+
+
+class _Site(BaseModel):
+    country: str
+
+
+def test_messages_name_the_field_and_hide_internals() -> None:
+    with pytest.raises(Exception) as info:
+        _Site()  # type: ignore[call-arg]
+    assert user_message(info.value).startswith("country:")
+    assert user_message(ConfigError("MSRA_X must be positive")) == "MSRA_X must be positive"
+    assert user_message(KeyError("/srv/secret/path")) == GENERIC
+
+
+def test_worded_puts_the_message_in_the_status_and_skips_the_rest() -> None:
+    def refuse(x: str) -> tuple[str, str]:
+        raise Refusal(f"{x} is empty")
+
+    out = worded(refuse, 3, 1)("the question box")
+    assert out[1] == "⚠️ the question box is empty"
+    assert all(isinstance(o, dict) or o.__class__.__name__ == "skip" or o == gr.skip() for o in (out[0], out[2]))
+
+    def stream(x: str):  # type: ignore[no-untyped-def]
+        yield ("partial", "")
+        raise KeyError("internal")
+
+    steps = list(worded(stream, 2, 1)("q"))
+    assert steps[0] == ("partial", "") and steps[1][1] == f"⚠️ {GENERIC}"
+
+
+def test_upload_cleanup(hash_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Gradio's cached copy goes once stored; failed files and duplicates leave nothing in uploads/."""
+    from assistant.service import Assistant
+    from assistant.web.tabs_docs import LibraryHandlers
+
+    assistant = Assistant.from_settings(hash_settings)
+    h = LibraryHandlers(assistant, None)
+    cache = tmp_path / "gradio-cache"
+
+    def cached(name: str, data: bytes) -> str:
+        folder = cache / name.replace(".", "-")
+        folder.mkdir(parents=True)
+        (folder / name).write_bytes(data)
+        return str(folder / name)
+
+    good = b"# Field Guide\n\n## Rule 1 Topsoil\n\nTopsoil is stockpiled and seeded within 30 days.\n"
+    files = [cached("guide.md", good), cached("bad.pdf", b"%PDF-1.4 broken"), cached("tool.exe", b"MZ")]
+    status = h.upload(files, "", "", "", progress=lambda *a, **k: None)[0]
+    assert "✅ guide.md" in status and "bad.pdf" in status and ".exe" in status
+    assert not any(cache.rglob("*.*")), "cached uploads are deleted after ingest"
+    uploads = hash_settings.home / "uploads"
+    assert len(list(uploads.iterdir())) == 1  # only the indexed document's folder
+    status = h.upload([cached("guide-copy.md", good)], "", "", "", progress=lambda *a, **k: None)[0]
+    assert "already in the library" in status or "✅" in status
+    kept = {Path(d.path).parent for d in assistant.documents()}
+    assert set(uploads.iterdir()) == kept
