@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.core.config import Settings
+from assistant.core.config import Settings, engine_name
 from assistant.core.errors import ConfigError
 from assistant.core.filters import Filters, validate_filters
 from assistant.core.types import Answer, Chunk, Passage
@@ -115,7 +115,7 @@ class Assistant:
         return self.law.prefer(question, passages)  # issue 14 hook: the version of a law the question means
 
     def _engine(self, engine: str | None) -> Any:
-        name = engine or self.settings.engine
+        name = engine_name(engine) or self.settings.engine
         if name == "extractive":
             if self._extractive is None:
                 from assistant.answer.extractive import ExtractiveEngine

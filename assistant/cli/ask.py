@@ -73,14 +73,12 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print the answer as one JSON object.")] = False,
     ) -> None:
         """Answer a question from the indexed documents, every sentence cited — or say they do not answer it."""
+        from assistant.core.config import engine_name, retrieval_mode
         from assistant.core.errors import ConfigError
         from assistant.core.filters import parse_filter_args
 
         with _state.user_errors():
-            if engine not in (None, "extractive", "llm"):
-                raise ConfigError(f"unknown engine {engine!r}: use extractive or llm")
-            if mode not in (None, "hybrid", "dense", "bm25"):
-                raise ConfigError(f"unknown retrieval mode {mode!r}: use hybrid, dense or bm25")
+            engine, mode = engine_name(engine), retrieval_mode(mode)
             filters = parse_filter_args(filter_)
             if question.strip() == "":
                 raise ConfigError("the question is empty: pass a question, or '-' to read questions from stdin")

@@ -7,13 +7,20 @@ read at import time: callers build a :class:`Settings` with :func:`load_settings
 
 from __future__ import annotations
 
+import difflib
+import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import platformdirs
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 from assistant.core.errors import ConfigError
 
@@ -21,6 +28,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 Engine = Literal["extractive", "llm"]
 RetrievalMode = Literal["hybrid", "dense", "bm25"]
+ENGINES: tuple[str, ...] = get_args(Engine)
+RETRIEVAL_MODES: tuple[str, ...] = get_args(RetrievalMode)
 
 
 def default_home() -> Path:
@@ -30,7 +39,8 @@ def default_home() -> Path:
 class Settings(BaseSettings):
     """All of msra's settings, with what each is for."""
 
-    model_config = SettingsConfigDict(env_prefix="MSRA_", extra="ignore", validate_default=True)
+    # a misspelt key in settings.toml or in load_settings(...) is an error (see load_settings for MSRA_* variables)
+    model_config = SettingsConfigDict(env_prefix="MSRA_", extra="forbid", validate_default=True)
 
     home: Path = Field(default_factory=default_home, description="Folder holding the index, records and settings.toml.")
 
@@ -134,6 +144,18 @@ class Settings(BaseSettings):
         2000, ge=10, description="Longest question the web chat accepts; longer ones are refused with a message."
     )
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Highest first: arguments, ``MSRA_*`` variables, then ``settings.toml`` in the home folder."""
+        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=_toml_file(init_settings))
+
     @field_validator("home", mode="after")
     @classmethod
     def _expand_home(cls, v: Path) -> Path:
@@ -144,28 +166,78 @@ class Settings(BaseSettings):
         return bool(self.llm_base_url and self.llm_model)
 
 
+def _toml_file(init_settings: PydanticBaseSettingsSource) -> Path:
+    """``settings.toml`` of the home folder the arguments or ``MSRA_HOME`` name (else the default one)."""
+    given = getattr(init_settings, "init_kwargs", {}).get("home") or os.environ.get("MSRA_HOME")
+    return (Path(given) if given else default_home()).expanduser() / "settings.toml"
+
+
+def _valid() -> str:
+    return ", ".join(Settings.model_fields)
+
+
+def _nearest(key: str) -> str | None:
+    close = difflib.get_close_matches(key.lower(), list(Settings.model_fields), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def check_environment(environ: dict[str, str] | None = None) -> None:
+    """Raise ConfigError for an ``MSRA_*`` variable that names no setting (``MSRA_TOPK`` → ``MSRA_TOP_K``)."""
+    for name in sorted(os.environ if environ is None else environ):
+        if name.upper().startswith("MSRA_") and name[5:].lower() not in Settings.model_fields:
+            near = _nearest(name[5:])
+            fix = f"did you mean MSRA_{near.upper()}?" if near else f"valid settings: {_valid()}"
+            raise ConfigError(f"unknown environment variable {name}: it names no msra setting; {fix}")
+
+
+def _source(key: str, overrides: dict[str, Any]) -> str:
+    if key in overrides:
+        return "the arguments"
+    return f"MSRA_{key.upper()}" if f"MSRA_{key.upper()}" in os.environ else "settings.toml"
+
+
+def _explain(exc: ValidationError, overrides: dict[str, Any]) -> str:
+    """One clause per bad setting, each naming the key, where it came from and the fix."""
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"])
+        where = _source(key, overrides)
+        if err["type"] == "extra_forbidden":
+            near = _nearest(key)
+            fix = f"did you mean {near!r}?" if near else f"remove it (valid settings: {_valid()})"
+            lines.append(f"unknown setting {key!r} in {where}: {fix}")
+        else:
+            lines.append(f"setting {key!r} from {where}: {err['msg']} (got {err.get('input')!r})")
+    return "invalid settings: " + "; ".join(lines)
+
+
 def load_settings(home: Path | str | None = None, **overrides: Any) -> Settings:
-    """Settings from (lowest first) defaults, ``home/settings.toml``, ``MSRA_*`` variables, then ``overrides``."""
-    base = Settings(**({"home": Path(home)} if home else {}))
-    file = base.home / "settings.toml"
-    file_values: dict[str, Any] = {}
-    if file.is_file():
-        try:
-            file_values = tomllib.loads(file.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{file}: not valid TOML ({exc}). Fix or delete the file.") from exc
-    env_set = Settings.model_fields.keys() & _env_keys()
-    merged = {k: v for k, v in file_values.items() if k not in env_set}
-    merged.update(overrides)
+    """Settings from (lowest first) defaults, ``home/settings.toml``, ``MSRA_*`` variables, then ``overrides``.
+
+    A key that names no setting, in settings.toml, in ``overrides`` or as an ``MSRA_*`` variable, is a
+    :class:`ConfigError` naming it and the nearest valid one.
+    """
+    check_environment()
     if home:
-        merged["home"] = Path(home)
+        overrides["home"] = Path(home)
     try:
-        return Settings(**merged)
-    except ValueError as exc:
-        raise ConfigError(f"invalid setting: {exc}") from exc
+        return Settings(**overrides)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        file = Path(overrides.get("home") or os.environ.get("MSRA_HOME") or default_home()) / "settings.toml"
+        raise ConfigError(f"{file}: not valid TOML ({exc}). Fix or delete the file.") from exc
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, overrides)) from exc
 
 
-def _env_keys() -> set[str]:
-    import os
+def engine_name(value: str | None) -> Engine | None:
+    """``value`` checked against the engines config knows (None stays None: the configured one is used)."""
+    if value is not None and value not in ENGINES:
+        raise ConfigError(f"unknown engine {value!r}: use {' or '.join(ENGINES)}")
+    return value  # type: ignore[return-value]
 
-    return {k[5:].lower() for k in os.environ if k.upper().startswith("MSRA_")}
+
+def retrieval_mode(value: str | None) -> RetrievalMode | None:
+    """``value`` checked against the retrieval modes config knows (None: the configured one)."""
+    if value is not None and value not in RETRIEVAL_MODES:
+        raise ConfigError(f"unknown retrieval mode {value!r}: use {', '.join(RETRIEVAL_MODES)}")
+    return value  # type: ignore[return-value]

@@ -8,10 +8,13 @@ dropped, and so are asides and footers outside the main content and feedback/sha
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from assistant.core.errors import CorruptDocumentError
+from assistant.core.errors import CorruptDocumentError, ParseLimitError
 from assistant.core.types import LoadedDocument, Page
 
 _DROP = {"script", "style", "nav", "noscript", "template", "svg", "form", "button", "iframe", "head", "title"}
@@ -20,6 +23,9 @@ _BLOCKS = {
     "p", "div", "section", "article", "main", "header", "footer", "aside", "blockquote", "figure",
     "figcaption", "address", "dl", "dt", "dd", "details", "summary", "center", "body", "html", "hr",
 }  # fmt: skip
+#: Block elements nested deeper than this are refused (issue 21): no real page needs it, and a tree that
+#: deep is how a hostile file makes a parser slow. Inline elements (<font>, <span> …) are not counted.
+MAX_DEPTH = 500
 _SPACE = re.compile(r"\s+")
 # Site furniture marked by class/id/role: "Was this page helpful?" boxes, share bars, cookie notices.
 _CHROME = re.compile(
@@ -103,11 +109,44 @@ class _Writer:
                 self.blocks.append(" | ".join(cells))
 
 
-def html_to_markdown(html: str | bytes) -> tuple[str, str | None]:
-    """Markdown-like text and the <title> (or first h1) of an HTML document."""
+class TooDeepError(ValueError):
+    """The HTML nests block elements deeper than :data:`MAX_DEPTH`."""
+
+    def __init__(self, depth: int) -> None:
+        super().__init__(f"nested {depth} levels deep")
+        self.depth = depth
+
+
+def _block_depth(root: Any, limit: int) -> int:
+    """How deep block elements nest under ``root`` (stops counting past ``limit``); one pass, no recursion."""
+    from bs4 import Tag
+
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        for child in node.children:
+            if isinstance(child, Tag):
+                d = depth + (child.name in _BLOCKS or child.name in ("ul", "ol", "li", "table", "tr", "td"))
+                if d > deepest:
+                    deepest = d
+                    if deepest > limit:
+                        return deepest
+                stack.append((child, d))
+    return deepest
+
+
+def html_to_markdown(html: str | bytes, max_depth: int = MAX_DEPTH) -> tuple[str, str | None]:
+    """Markdown-like text and the <title> (or first h1) of an HTML document.
+
+    Raises :class:`TooDeepError` when block elements nest deeper than ``max_depth``.
+    """
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
+    depth = _block_depth(soup, max_depth)
+    if depth > max_depth:
+        raise TooDeepError(depth)
     title_tag = soup.find("title")
     title = title_tag.get_text(" ").strip() if title_tag else ""
     if not title:
@@ -117,7 +156,8 @@ def html_to_markdown(html: str | bytes) -> tuple[str, str | None]:
     _drop_chrome(soup)
     writer = _Writer()
     try:
-        writer.walk(soup.body or soup)
+        with _recursion_limit(4 * max_depth + 1000):  # the walk recurses once or twice per level
+            writer.walk(soup.body or soup)
     except RecursionError:
         # Pathologically deep nesting (e.g. thousands of unclosed <font> tags): keep the text, lose the
         # structure. bs4's string iteration is not recursive.
@@ -129,12 +169,44 @@ def html_to_markdown(html: str | bytes) -> tuple[str, str | None]:
     return _join_blocks(writer.blocks), title or None
 
 
-def _marked_as_chrome(tag: Any) -> bool:
+@contextmanager
+def _recursion_limit(limit: int) -> Iterator[None]:
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, limit))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def _marked_as_chrome(tag: Any, first_heading: dict[int, Any]) -> bool:
     marks = " ".join([*(tag.get("class") or []), str(tag.get("id") or ""), str(tag.get("role") or "")])
     if marks.strip() and _CHROME.search(marks):
         return True
-    heading = tag.find(list(_HEADINGS))
+    heading = first_heading.get(id(tag))
     return heading is not None and bool(_CHROME_HEADING.match(heading.get_text(" ")))
+
+
+def _first_headings(soup: Any) -> dict[int, Any]:
+    """id(tag) → the first heading inside it, for every tag holding one. Linear: each ancestor is visited once,
+    by the first heading below it (what ``tag.find(headings)`` per tag did in quadratic time)."""
+    first: dict[int, Any] = {}
+    for heading in soup.find_all(list(_HEADINGS)):
+        parent = heading.parent
+        while parent is not None and id(parent) not in first:
+            first[id(parent)] = heading
+            parent = parent.parent
+    return first
+
+
+def _inside_content(soup: Any) -> set[int]:
+    """ids of the tags inside a <main> or <article> (one pass over those subtrees)."""
+    inside: set[int] = set()
+    for content in soup.find_all(["main", "article"]):
+        if id(content) not in inside:
+            inside.update(id(t) for t in content.find_all(True))
+            inside.add(id(content))
+    return inside
 
 
 def _drop_chrome(soup: Any) -> None:
@@ -143,11 +215,13 @@ def _drop_chrome(soup: Any) -> None:
     With a <main> or <article>, every <aside>/<footer> outside it goes; anywhere, blocks whose
     class/id/role or heading marks them as feedback, sharing or site furniture go.
     """
-    content = soup.find(["main", "article"])
+    has_content = soup.find(["main", "article"]) is not None
+    inside = _inside_content(soup) if has_content else set()
+    first_heading = _first_headings(soup)
     doomed = []
     for tag in soup.find_all(["aside", "footer", "div", "section"]):
-        outside = content is not None and tag.name in ("aside", "footer") and not tag.find_parent(["main", "article"])
-        if outside or _marked_as_chrome(tag):
+        outside = has_content and tag.name in ("aside", "footer") and id(tag) not in inside
+        if outside or _marked_as_chrome(tag, first_heading):
             doomed.append(tag)
     for tag in doomed:
         if tag.parent is not None:  # not already gone with an ancestor
@@ -168,6 +242,12 @@ def load_html(path: Path) -> LoadedDocument:
     """Read an HTML file as one Markdown-like page."""
     try:
         text, title = html_to_markdown(Path(path).read_bytes())
+    except TooDeepError as exc:
+        raise ParseLimitError(
+            path,
+            f"the HTML nests its blocks more than {MAX_DEPTH} levels deep, past what msra reads",
+            "save the page as plain text or PDF (or remove the extra nesting) and ingest that",
+        ) from exc
     except RecursionError as exc:  # even the fallback failed
         raise CorruptDocumentError(
             path, "the HTML is nested too deeply to read", "save the page as plain text or PDF and ingest that"
