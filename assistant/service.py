@@ -46,6 +46,11 @@ class Assistant:
         self._extractive: Any = None
         self._llm_engine: Any = None
         self._retriever: Any = None
+        self._replica: Any = None
+        if callable(getattr(records, "generation", None)):
+            from indexing.replica_sync import ReplicaSync
+
+            self._replica = ReplicaSync(records, store, lexical)  # type: ignore[arg-type]
         from assistant.lawsteps import LawSteps  # issue 14 hook: versions, cross-language answers, primary sources
 
         self.law = LawSteps(records, lexical)
@@ -62,6 +67,13 @@ class Assistant:
         embedder = overrides.pop("embedder", None) or embedder_for(settings)
         store = overrides.pop("store", None) or open_store(settings, embedder.name)
         records = overrides.pop("records", None) or RecordStore(settings.home / "records.sqlite3", store.name)
+        if settings.chroma_url and isinstance(records, RecordStore):
+            # replicas share one Chroma server: the document records live there too (issue 17)
+            from indexing.shared_records import ChromaRecordStore
+
+            records = ChromaRecordStore(
+                store.client, store.name, records, location=settings.chroma_url, timeout_s=settings.store_timeout_s
+            )
         lexical = overrides.pop("lexical", None) or LexicalIndex(settings.home / "lexical" / store.name)
         return cls(settings, embedder=embedder, store=store, records=records, lexical=lexical, **overrides)
 
@@ -73,6 +85,8 @@ class Assistant:
             [Path(p) for p in paths], **kwargs
         )
         self._retriever = None  # lexical index changed
+        if self._replica is not None:
+            self._replica.mark_synced()
         return report
 
     def remove(self, doc_id: str) -> int:
@@ -80,6 +94,8 @@ class Assistant:
 
         n = Ingestor(self.settings, self.embedder, self.store, self.records, self.lexical).remove(doc_id)
         self._retriever = None
+        if self._replica is not None:
+            self._replica.mark_synced()
         return n
 
     def documents(self) -> list[DocumentRecord]:
@@ -105,10 +121,16 @@ class Assistant:
             )
         return self._retriever
 
+    def sync_replica(self) -> None:
+        """With records shared by replicas: bring this replica's keyword index up to date (cheap if it is)."""
+        if self._replica is not None:
+            self._replica.check()
+
     def retrieve(
         self, question: str, *, k: int | None = None, filters: Filters | None = None, mode: str | None = None
     ) -> list[Passage]:
         filters = validate_filters(filters)  # before the store sees them (issue 21)
+        self.sync_replica()
         passages = self.retriever.retrieve(
             question, k=k or self.settings.top_k, filters=self.law.filters(filters), mode=mode
         )

@@ -57,6 +57,7 @@ class Ingestor:
     """Writes documents into a store and its records; see the module docstring for the guarantees."""
 
     lock_timeout_s = 2.0
+    shared_wait_s = 60.0  # how long a replica waits for another replica's write to finish
     embed_batch = 512  # texts gathered across files before embedding: small files embed together
     embed_progress_step = 256  # texts per embedding call, so a long document still shows progress
     # Files parsed ahead of the embedder. Parsing them early, while the model loads and the first file
@@ -109,7 +110,12 @@ class Ingestor:
                 raise full from exc
             raise StoreError(f"cannot take the write lock in {home} ({exc}): make the folder writable") from exc
         try:
-            yield
+            lease = getattr(self.records, "lease", None)  # records shared by replicas: one writer among them
+            if callable(lease):
+                with lease(self.shared_wait_s):
+                    yield
+            else:
+                yield
         finally:
             lock.release()
 

@@ -314,6 +314,14 @@ class RecordStore:
                 [(model, sha, np.asarray(v, dtype=np.float32).tobytes()) for sha, v in vectors.items()],
             )
 
+    def prune_cache_keeping(self, live: set[str]) -> int:
+        """Drop cached vectors whose text hash is not in ``live``; return how many (for shared records)."""
+        with self._write() as db:
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS live (sha TEXT PRIMARY KEY)")
+            db.execute("DELETE FROM live")
+            db.executemany("INSERT OR IGNORE INTO live VALUES (?)", [(h,) for h in live])
+            return db.execute("DELETE FROM embed_cache WHERE text_sha NOT IN (SELECT sha FROM live)").rowcount
+
     def prune_cache(self) -> int:
         """Drop cached vectors no indexed document (of any collection) uses any more; return how many."""
         with self._write() as db:
