@@ -205,7 +205,7 @@ def run_own(name: str, *, ungated: bool = True) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=sorted(SETS) + ["own-bundled", "own-dev_shared"], required=True)
+    parser.add_argument("--set", choices=[*sorted(SETS), "own-bundled", "own-dev_shared"], required=True)
     parser.add_argument("--split", choices=["train", "dev", "test"], default="test")
     parser.add_argument("--ungated", action="store_true", help="no refusal gate: training rows with features")
     parser.add_argument("--limit", type=int, default=None, help="first N questions only (a quick look)")
