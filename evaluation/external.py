@@ -146,7 +146,8 @@ def rescore(set_name: str, split: str, model_path: Path) -> dict[str, Any]:
     from evaluation.train_answerability import decide
 
     model = json.loads(model_path.read_text(encoding="utf-8"))
-    path = OUT / f"{set_name}-{split}-ungated.jsonl"
+    name = set_name if set_name.startswith("own-") else f"{set_name}-{split}"
+    path = OUT / f"{name}-ungated.jsonl"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     for r in rows:
         r["evidence"] = overlap_features(r["question"], r["answer"]) | r["evidence"]
@@ -155,15 +156,66 @@ def rescore(set_name: str, split: str, model_path: Path) -> dict[str, Any]:
     return summarise(rows)
 
 
+def run_own(name: str, *, ungated: bool = True) -> dict[str, Any]:
+    """The project's own gold sets the same way (rows for checking the model's thresholds; not for training)."""
+    from evaluation.dataset import BUNDLED_GOLD, SHARED_GOLD, load_gold
+    from evaluation.matching import facts_hit
+    from evaluation.runner import bundled_files
+
+    overrides: dict[str, Any] = {"refusal_threshold": -5.0, "answerability_model": ""} if ungated else {}
+    from assistant.core.config import load_settings
+    from assistant.service import Assistant
+
+    home = OUT / f"own-{name}"
+    assistant = Assistant.from_settings(load_settings(home, **overrides))
+    if not (home / "indexed.txt").is_file():
+        if name == "bundled":
+            files, manifest = bundled_files(assistant.settings.corpus_dir)
+            assistant.ingest(files, manifest=manifest)
+        else:
+            assistant.ingest([EXTERNAL.parent / "corpus"])
+        (home / "indexed.txt").write_text(name, encoding="utf-8")
+    rows = []
+    suffix = "-ungated" if ungated else ""
+    with (OUT / f"own-{name}{suffix}.jsonl").open("w", encoding="utf-8") as fh:
+        for case in load_gold(BUNDLED_GOLD if name == "bundled" else SHARED_GOLD):
+            ans = assistant.ask(case.question)
+            hit = case.answerable and all(facts_hit(ans.answer, case.expected_facts))
+            outcome = "refused" if ans.refused else ans.outcome
+            row = {
+                "id": case.id,
+                "question": case.question,
+                "kind": "span" if case.answerable else "unknown",
+                "answerable": case.answerable,
+                "outcome": outcome,
+                "confidence": ans.confidence,
+                "fact_in_text": hit,
+                "fact": hit and outcome == "answered",
+                "right_doc": any(c.doc_id in {s.doc_id for s in case.expected_sources} for c in ans.citations),
+                "evidence": dict(ans.evidence),
+                "answer": ans.answer[:600],
+                "ms": ans.timings_ms.get("total", 0.0),
+                "difficulty": case.tags.get("difficulty", ""),
+            }
+            rows.append(row)
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            fh.flush()
+    return summarise(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=sorted(SETS), required=True)
-    parser.add_argument("--split", choices=["train", "dev", "test"], required=True)
+    parser.add_argument("--set", choices=[*sorted(SETS), "own-bundled", "own-dev_shared"], required=True)
+    parser.add_argument("--split", choices=["train", "dev", "test"], default="test")
     parser.add_argument("--ungated", action="store_true", help="no refusal gate: training rows with features")
     parser.add_argument("--limit", type=int, default=None, help="first N questions only (a quick look)")
     parser.add_argument("--every", type=int, default=1, help="every Nth question only (a quicker sample)")
     parser.add_argument("--rescore", type=Path, default=None, help="apply this model file to the --ungated rows")
     args = parser.parse_args()
+    if args.set.startswith("own-"):
+        summary = run_own(args.set[4:], ungated=args.ungated)
+        print(json.dumps({"set": args.set, "ungated": args.ungated} | summary, indent=1))
+        return
     if args.rescore:
         summary = rescore(args.set, args.split, args.rescore)
         head = {"set": args.set, "split": args.split, "rescored_with": str(args.rescore)}
