@@ -29,6 +29,10 @@ Status = Literal["covered", "partial", "missing"]
 # never makes an item covered: key terms decide, similarity confirms, and only a close paraphrase
 # (above the second threshold) counts as partial coverage without any key term.
 CHECK_THRESHOLDS: dict[str, tuple[float, float]] = {"hash": (0.25, 0.60), "default": (0.45, 0.65)}
+# A single key term in a passage on another topic ("erosion" in a sentence on stockpiles) is not partial
+# coverage: below this distance from the covered threshold, one term alone leaves the item missing.
+# Calibrated on evaluation/gold/checks (msra eval --checks).
+LONE_TERM_MARGIN = 0.05
 
 
 class ItemCheck(BaseModel):
@@ -88,10 +92,12 @@ def classify(similarity: float, terms: list[str], thresholds: tuple[float, float
     cov, paraphrase = thresholds
     if terms and (similarity >= cov or (len(terms) >= 2 and similarity >= cov - 0.05)):
         return "covered", f"similar passage ({similarity:.2f}) and key terms {terms}"
-    if terms:
+    if len(terms) >= 2 or (terms and similarity >= cov - LONE_TERM_MARGIN):
         return "partial", f"key terms {terms} but the closest passage only scores {similarity:.2f}"
     if similarity >= paraphrase:
         return "partial", f"a close passage ({similarity:.2f}) but none of the key terms"
+    if terms:
+        return "missing", f"only the key term {terms} in a passage on another topic ({similarity:.2f})"
     return "missing", f"no key term of the requirement and no close passage (best {similarity:.2f})"
 
 
@@ -110,6 +116,11 @@ def why(status: Status, match: _Match, item: TemplateItem) -> str:
         return f"{where} mentions {_terms_words(match.terms)}, but says less than the requirement asks."
     if status == "partial":
         return f"{where} reads close to the requirement but uses none of its key words; check it says enough."
+    if match.terms:
+        return (
+            f"{where} mentions {_terms_words(match.terms)} only in passing, on another topic: "
+            "add a passage that addresses this requirement."
+        )
     terms = _terms_words(item.key_terms)
     return f"Nothing in the plan mentions {terms} or reads like this requirement: add a passage on it."
 

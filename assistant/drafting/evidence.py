@@ -73,7 +73,8 @@ def split_sentences(text: str, language: str = "en") -> list[str]:
 
 
 def term_hits(text: str, terms: list[str]) -> list[str]:
-    """Key terms present in ``text`` (case-insensitive; word-start match for Latin terms)."""
+    """Key terms present in ``text`` (case-insensitive; word-start match for Latin terms, whole word for
+    short ones such as 'ha', which would otherwise match 'has')."""
     low = text.lower()
     hits = []
     for t in terms:
@@ -81,7 +82,7 @@ def term_hits(text: str, terms: list[str]) -> list[str]:
         if _CJK.search(tl):
             if tl in low:
                 hits.append(t)
-        elif re.search(r"(?<![a-z0-9])" + re.escape(tl), low):
+        elif re.search(r"(?<![a-z0-9])" + re.escape(tl) + (r"(?![a-z0-9])" if len(tl) <= 3 else ""), low):
             hits.append(t)
     return hits
 
