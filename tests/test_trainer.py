@@ -241,3 +241,17 @@ def test_moodle_questions_import_back_to_indexed_clauses(packs, library) -> None
     assert ids
     found = {c.chunk_id for c in library.store.get(sorted(ids))}
     assert found == ids
+
+
+def test_chapter_named_in_english_or_chinese(library) -> None:  # type: ignore[no-untyped-def]
+    from assistant.trainer.selection import SelectionResolver
+
+    if not MRL.is_file():
+        pytest.skip(f"{MRL} is absent")
+    resolver = SelectionResolver(library)
+    doc = ["mineral-resources-law-2024-zh"]
+    zh = [i.clause_id for i in resolver.resolve(Selection(doc_ids=doc, part="第四章"))]
+    en = [i.clause_id for i in resolver.resolve(Selection(doc_ids=doc, part="Chapter IV"))]
+    assert zh == en and len(zh) >= 5
+    one = resolver.resolve(Selection(doc_ids=doc, clauses=["Article 46"]))
+    assert [i.label for i in one] == ["第四十六条"]

@@ -87,6 +87,9 @@ def default_title(selection: Selection, items: Sequence[ClauseItem]) -> str:
     if selection.theme:
         return f"Training pack: {selection.theme}"
     head = items[0].first.title or items[0].doc_id
+    if selection.clauses:
+        labels = list(dict.fromkeys(i.label for i in items))
+        return f"Training pack: {head}, {', '.join(labels[:4])}" + (" …" if len(labels) > 4 else "")
     if selection.part:
         return f"Training pack: {head}, {selection.part}"
     if selection.section_from or selection.section_to:
