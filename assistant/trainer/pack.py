@@ -118,6 +118,8 @@ def build_pack(
     examples = find_cases(library, items) if cases else {}
     out_dir.mkdir(parents=True, exist_ok=True)
     base = slug(info.title)
+    if len(base) < 20:  # a mostly Chinese title: name the files after the document too
+        base = slug(f"{info.title} {items[0].doc_id}")
     files = {
         "slides": build_deck(items, info, examples, out_dir / f"{base}-slides.pptx"),
         "moodle": out_dir / f"{base}-quiz.moodle.xml",
