@@ -18,6 +18,7 @@ from assistant.service import Assistant
 from assistant.trainer.pack import build_pack
 from assistant.trainer.quiz import BLANK, build_pool, clause_questions
 from assistant.trainer.selection import ClauseItem, Selection, group_clauses
+from assistant.trainer.values import ValuePool
 from assistant.web import render
 from assistant.web.app import guarded
 from assistant.web.quiz import QuizQuestion, grade, make_question
@@ -107,6 +108,17 @@ def _passages_html(heading: str, chunks: list[Chunk]) -> str:
 class TrainerHandlers:
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
+        self._pools: dict[tuple[str, str], ValuePool] = {}
+
+    def _pool(self, item: ClauseItem) -> ValuePool:
+        """Distractor values for a document's quiz, kept until the library changes."""
+        stamp = "|".join(f"{d.doc_id}@{d.indexed_at}" for d in self.assistant.documents())
+        key = (item.doc_id, stamp)
+        if key not in self._pools:
+            if len(self._pools) >= 4:
+                self._pools.pop(next(iter(self._pools)))
+            self._pools[key] = build_pool(self.assistant, [item], max_chunks=400)
+        return self._pools[key]
 
     def _item(self, chunk_id: str | None) -> ClauseItem:
         found = self.assistant.store.get([chunk_id]) if chunk_id else []
@@ -147,8 +159,7 @@ class TrainerHandlers:
 
     def quiz(self, chunk_id: str | None, attempt: int) -> tuple[str, dict | None, int, str]:
         item = self._item(chunk_id)
-        pool = build_pool(self.assistant, [item], max_chunks=400)
-        qs = clause_questions(item, pool, seed=attempt, per_clause=3)
+        qs = clause_questions(item, self._pool(item), seed=attempt, per_clause=3)
         if qs:
             q0 = qs[attempt % len(qs)]
             q = QuizQuestion(
