@@ -133,8 +133,14 @@ def test_moodle_xml_answers_occur_in_cited_clause(packs, library, name: str) -> 
         else:
             assert right[0] in text, (right[0], text[:200])
             assert all(w != right[0] for w in wrong)
+        assert {a.get("fraction") for a in answers} <= {"0", "100"}
         if kind == "multichoice":
             assert len(wrong) >= 2 and q.findtext("single") == "true"
+            assert q.findtext("shuffleanswers") and q.findtext("answernumbering")
+        elif kind == "truefalse":
+            assert sorted(_plain(a.findtext("text")) for a in answers) == ["false", "true"]
+        else:
+            assert q.findtext("usecase") in {"0", "1"} and not wrong
     assert "multichoice" in kinds
 
 

@@ -37,6 +37,7 @@ class PackResult(BaseModel):
     skipped: list[str]
     documents: list[dict[str, str]]
     case_slides: int
+    omitted: int = 0  # clauses left out by the selection's limit
 
 
 def normalise_zip(path: Path) -> None:
@@ -141,4 +142,5 @@ def build_pack(
         skipped=quiz.skipped,
         documents=documents,
         case_slides=len(examples),
+        omitted=resolver.omitted,
     )

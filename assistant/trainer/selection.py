@@ -209,6 +209,7 @@ class SelectionResolver:
 
     def __init__(self, library: Library) -> None:
         self.library = library
+        self.omitted = 0  # clauses past the selection's limit in the last resolve
         self.records = {d.doc_id: d for d in library.documents() if getattr(d, "status", "complete") == "complete"}
 
     def _check_docs(self, doc_ids: Sequence[str]) -> None:
@@ -254,7 +255,9 @@ class SelectionResolver:
         chunks = [c for c in chunks if c.text.strip()]
         order = {d: i for i, d in enumerate(docs)}
         chunks.sort(key=lambda c: (order.get(c.doc_id, len(order)), c.position))
-        items = group_clauses(chunks)[: sel.limit]
+        grouped = group_clauses(chunks)
+        self.omitted = max(len(grouped) - sel.limit, 0)
+        items = grouped[: sel.limit]
         if not items:
             raise EmptySelectionError(
                 f"The selection ({sel.describe()}) matches no indexed clause. Check the spelling against "

@@ -209,6 +209,8 @@ class TrainerHandlers:
             f"<p><b>{esc(result.title)}</b>: {result.clauses} clauses, {len(result.questions)} questions, "
             f"{result.case_slides} in-practice slides.</p>"
         )
+        if result.omitted:
+            status += f"<p>Only the first {result.clauses} clauses are in the pack ({result.omitted} more).</p>"
         if result.skipped:
             status += f"<p>Nothing to quiz on in: {esc(', '.join(result.skipped))}</p>"
         f = result.files
