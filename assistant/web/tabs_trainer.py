@@ -16,9 +16,8 @@ import gradio as gr
 from assistant.core.types import CLAUSE_SEP, Chunk
 from assistant.service import Assistant
 from assistant.trainer.pack import build_pack
-from assistant.trainer.quiz import BLANK, build_pool, clause_questions
+from assistant.trainer.quiz import BLANK, ValuePool, build_pool, clause_questions
 from assistant.trainer.selection import ClauseItem, Selection, group_clauses
-from assistant.trainer.values import ValuePool
 from assistant.web import render
 from assistant.web.app import guarded
 from assistant.web.quiz import QuizQuestion, grade, make_question
