@@ -27,7 +27,7 @@ Applies here.
 
 ## Rule 2 Topsoil
 
-Topsoil is stockpiled separately and seeded with a cover crop within 30 days of stripping.
+Topsoil is stockpiled separately <script>alert(1)</script> and seeded with a cover crop within 30 days of stripping ![t](http://198.51.100.7/title.png).
 """
 
 PACKS = {
@@ -133,8 +133,14 @@ def test_moodle_xml_answers_occur_in_cited_clause(packs, library, name: str) -> 
         else:
             assert right[0] in text, (right[0], text[:200])
             assert all(w != right[0] for w in wrong)
+        assert {a.get("fraction") for a in answers} <= {"0", "100"}
         if kind == "multichoice":
             assert len(wrong) >= 2 and q.findtext("single") == "true"
+            assert q.findtext("shuffleanswers") and q.findtext("answernumbering")
+        elif kind == "truefalse":
+            assert sorted(_plain(a.findtext("text")) for a in answers) == ["false", "true"]
+        else:
+            assert q.findtext("usecase") in {"0", "1"} and not wrong
     assert "multichoice" in kinds
 
 
@@ -241,3 +247,35 @@ def test_moodle_questions_import_back_to_indexed_clauses(packs, library) -> None
     assert ids
     found = {c.chunk_id for c in library.store.get(sorted(ids))}
     assert found == ids
+
+
+def test_chapter_named_in_english_or_chinese(library) -> None:  # type: ignore[no-untyped-def]
+    from assistant.trainer.selection import SelectionResolver
+
+    if not MRL.is_file():
+        pytest.skip(f"{MRL} is absent")
+    resolver = SelectionResolver(library)
+    doc = ["mineral-resources-law-2024-zh"]
+    zh = [i.clause_id for i in resolver.resolve(Selection(doc_ids=doc, part="第四章"))]
+    en = [i.clause_id for i in resolver.resolve(Selection(doc_ids=doc, part="Chapter IV"))]
+    assert zh == en and len(zh) >= 5
+    one = resolver.resolve(Selection(doc_ids=doc, clauses=["Article 46"]))
+    assert [i.label for i in one] == ["第四十六条"]
+
+
+def test_document_markup_stays_text_in_quiz_files_and_web_views(library, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from assistant.trainer.selection import SelectionResolver
+    from assistant.web.tabs_trainer import TrainerHandlers, tree_html
+
+    pack = build_pack(library, Selection(doc_ids=["tiny-rules"], part="Rule 2 Topsoil"), tmp_path, seed=1)
+    for q in _moodle_questions(pack.files["moodle"]):
+        body = q.findtext("questiontext/text") or ""
+        assert "<script" not in body and "&lt;script&gt;" in body  # escaped HTML inside the XML text
+    assert "<script" not in pack.files["gift"].read_text(encoding="utf-8")
+    items = SelectionResolver(library).resolve(Selection(doc_ids=["tiny-rules"]))
+    h = TrainerHandlers(library)
+    rule2 = next(i for i in items if "Rule 2" in i.label)
+    views = [tree_html(items), h.read(rule2.clause_id), h.quiz(rule2.clause_id, 0)[0]]
+    for view in views:
+        assert "<script" not in view and "<img" not in view
+    assert "&lt;script&gt;" in views[1] and "![t](http://198.51.100.7/title.png)" in views[1]

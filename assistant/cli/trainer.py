@@ -56,6 +56,10 @@ def pack(
         typer.echo(f"{result.title}: {result.clauses} clauses, {len(result.questions)} questions")
         for kind, path in result.files.items():
             typer.echo(f"  {kind:8} {path}")
+        if result.omitted:
+            _state.err(
+                f"only the first {result.clauses} clauses are in the pack ({result.omitted} more): raise --limit"
+            )
         if result.skipped:
             _state.err("nothing to quiz on in: " + ", ".join(result.skipped))
 

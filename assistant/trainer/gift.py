@@ -29,7 +29,8 @@ def _answers(q: Question) -> str:
 
 
 def to_gift(questions: Sequence[Question], category: str) -> str:
-    lines = [f"// msra trainer pack: {category}", f"$CATEGORY: $course$/top/{esc(category)}", ""]
+    name = re.sub(r"[~=#{}:\\/\s]+", " ", category).strip()  # a category line is not unescaped by Moodle
+    lines = [f"// msra trainer pack: {name}", f"$CATEGORY: $course$/top/{name}", ""]
     for n, q in enumerate(questions, start=1):
         prompt = "True or false: the clause says" if q.kind == "truefalse" else "Complete the clause:"
         lines += [

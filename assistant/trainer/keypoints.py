@@ -20,11 +20,19 @@ def _shorten(sentence: str, zh: bool) -> str:
     return s if len(words) <= MAX_WORDS else " ".join(words[:MAX_WORDS]).rstrip(",;:") + " …"
 
 
+def short_label(item: ClauseItem, width: int = 28) -> str:
+    label = item.label
+    if len(label) <= width:
+        return label
+    cut = label[:width].rsplit(" ", 1)[0] if " " in label[:width] else label[:width]
+    return cut.rstrip(" ,;:–-") + "…"
+
+
 def cite(item: ClauseItem) -> str:
-    return f"[{item.label}, {item.pages}]"
+    return f"[{short_label(item)}, {item.pages}]"
 
 
-def key_points(item: ClauseItem, limit: int = 5) -> list[str]:
+def key_points(item: ClauseItem, limit: int = 5, cited: bool = True) -> list[str]:
     """The clause's sentences, shortened, each ending with its citation; headings and stubs dropped."""
     zh = item.language == "zh" or has_cjk(item.text)
     points: list[str] = []
@@ -32,9 +40,9 @@ def key_points(item: ClauseItem, limit: int = 5) -> list[str]:
         s = span.text.strip()
         if s.startswith("#") or len(s) < (6 if zh else 15):
             continue
-        points.append(f"{_shorten(s, zh)} {cite(item)}")
+        points.append(f"{_shorten(s, zh)} {cite(item)}" if cited else _shorten(s, zh))
         if len(points) >= limit:
             break
     if not points and item.text.strip():
-        points.append(f"{_shorten(item.text.strip(), zh)} {cite(item)}")
+        points.append(f"{_shorten(item.text.strip(), zh)} {cite(item)}" if cited else _shorten(item.text.strip(), zh))
     return points

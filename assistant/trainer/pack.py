@@ -37,6 +37,7 @@ class PackResult(BaseModel):
     skipped: list[str]
     documents: list[dict[str, str]]
     case_slides: int
+    omitted: int = 0  # clauses left out by the selection's limit
 
 
 def normalise_zip(path: Path) -> None:
@@ -87,6 +88,9 @@ def default_title(selection: Selection, items: Sequence[ClauseItem]) -> str:
     if selection.theme:
         return f"Training pack: {selection.theme}"
     head = items[0].first.title or items[0].doc_id
+    if selection.clauses:
+        labels = list(dict.fromkeys(i.label for i in items))
+        return f"Training pack: {head}, {', '.join(labels[:4])}" + (" …" if len(labels) > 4 else "")
     if selection.part:
         return f"Training pack: {head}, {selection.part}"
     if selection.section_from or selection.section_to:
@@ -115,6 +119,8 @@ def build_pack(
     examples = find_cases(library, items) if cases else {}
     out_dir.mkdir(parents=True, exist_ok=True)
     base = slug(info.title)
+    if len(base) < 20:  # a mostly Chinese title: name the files after the document too
+        base = slug(f"{info.title} {items[0].doc_id}")
     files = {
         "slides": build_deck(items, info, examples, out_dir / f"{base}-slides.pptx"),
         "moodle": out_dir / f"{base}-quiz.moodle.xml",
@@ -136,4 +142,5 @@ def build_pack(
         skipped=quiz.skipped,
         documents=documents,
         case_slides=len(examples),
+        omitted=resolver.omitted,
     )

@@ -107,6 +107,8 @@ def _distractors(item: ClauseItem, value: Value, pool: ValuePool, rng: random.Ra
     out: list[str] = []
     for tier in tiers:
         rng.shuffle(tier)
+        if value.kind in ("term", "list_item"):  # look-alikes first: similar length
+            tier.sort(key=lambda d: not 0.6 <= len(d) / max(len(value.text), 1) <= 1.7)
         out += tier[: n - len(out)]
     return out
 

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, Field
 
 from assistant.core.errors import DocumentNotFoundError, EmptySelectionError
-from assistant.core.numerals import parse_number
+from assistant.core.numerals import int_to_cn, int_to_roman, parse_number
 from assistant.core.types import CLAUSE_SEP, Chunk, Passage
 
 
@@ -154,11 +154,29 @@ def _norm(s: str) -> str:
     return re.sub(r"\s+", " ", s).strip().lower()
 
 
-def _in_part(c: Chunk, part: str) -> bool:
+_CHAPTER = re.compile(r"(?:chapter|ch\.)\s+([ivxlc]+|\d+)$")
+
+
+def _part_names(part: str) -> list[str]:
+    """'Chapter IV' also names '第四章' (and '第四章' names 'chapter iv'), so either language selects it."""
     want = _norm(part)
+    names = [want]
+    m = _CHAPTER.fullmatch(want)
+    n = parse_number(m.group(1).upper()) if m and not m.group(1).isdigit() else int(m.group(1)) if m else None
+    zh = re.fullmatch(r"第(.+)章", want)
+    if zh:
+        n = parse_number(zh.group(1))
+        names += [f"chapter {int_to_roman(n).lower()}", f"chapter {n}"] if n else []
+    elif n:
+        names.append(f"第{int_to_cn(n)}章")
+    return names
+
+
+def _in_part(c: Chunk, part: str) -> bool:
     labels = [_norm(x) for x in (c.clause.split(CLAUSE_SEP) if c.clause else [])]
-    if any(x == want or x.startswith(want + " ") or x.startswith(want + ".") for x in labels):
-        return True
+    for want in _part_names(part):
+        if any(x == want or x.startswith((want + " ", want + ".")) for x in labels):
+            return True
     want_key = section_key(part)
     return want_key is not None and _chunk_section(c) == want_key
 
@@ -191,6 +209,7 @@ class SelectionResolver:
 
     def __init__(self, library: Library) -> None:
         self.library = library
+        self.omitted = 0  # clauses past the selection's limit in the last resolve
         self.records = {d.doc_id: d for d in library.documents() if getattr(d, "status", "complete") == "complete"}
 
     def _check_docs(self, doc_ids: Sequence[str]) -> None:
@@ -236,7 +255,9 @@ class SelectionResolver:
         chunks = [c for c in chunks if c.text.strip()]
         order = {d: i for i, d in enumerate(docs)}
         chunks.sort(key=lambda c: (order.get(c.doc_id, len(order)), c.position))
-        items = group_clauses(chunks)[: sel.limit]
+        grouped = group_clauses(chunks)
+        self.omitted = max(len(grouped) - sel.limit, 0)
+        items = grouped[: sel.limit]
         if not items:
             raise EmptySelectionError(
                 f"The selection ({sel.describe()}) matches no indexed clause. Check the spelling against "

@@ -7,6 +7,7 @@ the clause before it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +17,7 @@ from pptx import Presentation
 from pptx.util import Inches, Pt
 
 from assistant.core.types import Chunk
-from assistant.trainer.keypoints import key_points
+from assistant.trainer.keypoints import cite, key_points, short_label
 from assistant.trainer.selection import ClauseItem
 
 BULLETS_PER_SLIDE = 5
@@ -55,6 +56,7 @@ def _bullets(slide, points: Sequence[str]) -> None:  # type: ignore[no-untyped-d
 def _title_slide(prs, info: DeckInfo) -> None:  # type: ignore[no-untyped-def]
     slide = prs.slides.add_slide(prs.slide_layouts[0])
     slide.shapes.title.text = info.title
+    slide.shapes.title.text_frame.paragraphs[0].runs[0].font.size = Pt(36 if len(info.title) < 60 else 30)
     lines = [
         f"{d['title']} — version {d['version']}, status {d['status']}, effective {d['effective_date']}"
         for d in info.documents
@@ -88,14 +90,14 @@ def _clause_slides(prs, item: ClauseItem) -> None:  # type: ignore[no-untyped-de
 
 def _case_slide(prs, item: ClauseItem, case: Chunk) -> None:  # type: ignore[no-untyped-def]
     slide = prs.slides.add_slide(prs.slide_layouts[1])
-    slide.shapes.title.text = f"In practice: {case.title}"
+    name = re.sub(r"^case study:\s*", "", case.title or case.doc_id, flags=re.I)
+    slide.shapes.title.text = f"In practice: {name}"
     slide.shapes.title.text_frame.paragraphs[0].runs[0].font.size = Pt(26)
     case_item = ClauseItem([case])
-    quote = key_points(case_item, limit=3)
-    _bullets(slide, [f"Example for {item.label}:", *(f"“{q}”" for q in quote)])
-    _footer(
-        slide, f"Case study: {case.title} · {case.clause or '(no clause)'} · p. {case.page_start} · id {case.chunk_id}"
-    )
+    quotes = [f"“{q}” {cite(case_item)}" for q in key_points(case_item, limit=3, cited=False)]
+    _bullets(slide, [f"An example of {short_label(item)}:", *quotes])
+    where = case.clause or "(no clause)"
+    _footer(slide, f"Case study: {name} · {where} · p. {case.page_start} · id {case.chunk_id}")
     _notes(slide, f"Case study quoted as an example of {item.label} ({item.doc_id}).\n\n{case.text}")
 
 

@@ -159,8 +159,10 @@ def _jieba_analyse():  # type: ignore[no-untyped-def]
 def term_candidates(text: str) -> list[str]:
     """Key-term candidates of a clause: jieba TF-IDF nouns for Chinese, long content words for English."""
     if has_cjk(text):
-        tags = _jieba_analyse().extract_tags(text, topK=12, allowPOS=_ZH_POS)
-        return [t for t in tags if len(t) >= 2 and not re.search(r"[第条章]", t)]
+        analyse = _jieba_analyse()
+        tags = analyse.extract_tags(text, topK=12, allowPOS=_ZH_POS)
+        known = analyse.default_tfidf.tokenizer.FREQ  # words jieba knows, not ones its HMM guessed (e.g. '报原')
+        return [t for t in tags if len(t) >= 2 and known.get(t, 0) > 0 and not re.search(r"[第条章]", t)]
     words = [w for w in _EN_TERM.findall(text) if len(w) >= 6 and not _VERBISH.search(w)]
     counts = Counter(w.lower() for w in words)
     seen: dict[str, str] = {}

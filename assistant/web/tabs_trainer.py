@@ -16,7 +16,7 @@ import gradio as gr
 from assistant.core.types import CLAUSE_SEP, Chunk
 from assistant.service import Assistant
 from assistant.trainer.pack import build_pack
-from assistant.trainer.quiz import BLANK, build_pool, clause_questions
+from assistant.trainer.quiz import BLANK, ValuePool, build_pool, clause_questions
 from assistant.trainer.selection import ClauseItem, Selection, group_clauses
 from assistant.web import doclists, render
 from assistant.web.guard import guarded
@@ -103,6 +103,17 @@ def _passages_html(heading: str, chunks: list[Chunk]) -> str:
 class TrainerHandlers:
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
+        self._pools: dict[tuple[str, str], ValuePool] = {}
+
+    def _pool(self, item: ClauseItem) -> ValuePool:
+        """Distractor values for a document's quiz, kept until the library changes."""
+        stamp = "|".join(f"{d.doc_id}@{d.indexed_at}" for d in self.assistant.documents())
+        key = (item.doc_id, stamp)
+        if key not in self._pools:
+            if len(self._pools) >= 4:
+                self._pools.pop(next(iter(self._pools)))
+            self._pools[key] = build_pool(self.assistant, [item], max_chunks=400)
+        return self._pools[key]
 
     def _item(self, chunk_id: str | None) -> ClauseItem:
         found = self.assistant.store.get([chunk_id]) if chunk_id else []
@@ -143,8 +154,7 @@ class TrainerHandlers:
 
     def quiz(self, chunk_id: str | None, attempt: int) -> tuple[str, dict | None, int, str]:
         item = self._item(chunk_id)
-        pool = build_pool(self.assistant, [item], max_chunks=400)
-        qs = clause_questions(item, pool, seed=attempt, per_clause=3)
+        qs = clause_questions(item, self._pool(item), seed=attempt, per_clause=3)
         if qs:
             q0 = qs[attempt % len(qs)]
             q = QuizQuestion(
@@ -194,6 +204,8 @@ class TrainerHandlers:
             f"<p><b>{esc(result.title)}</b>: {result.clauses} clauses, {len(result.questions)} questions, "
             f"{result.case_slides} in-practice slides.</p>"
         )
+        if result.omitted:
+            status += f"<p>Only the first {result.clauses} clauses are in the pack ({result.omitted} more).</p>"
         if result.skipped:
             status += f"<p>Nothing to quiz on in: {esc(', '.join(result.skipped))}</p>"
         f = result.files
