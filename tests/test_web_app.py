@@ -235,3 +235,35 @@ def test_every_tab_reachable_at_390px(browser, app_server) -> None:  # type: ign
         assert pg.evaluate("document.documentElement.scrollWidth") <= 400
     finally:
         ctx.close()
+
+
+def _pending_scratch_gone(pg) -> bool:  # type: ignore[no-untyped-def]
+    from assistant.web import scratch
+
+    for _ in range(50):  # the cleanup event follows the draft event
+        if scratch.pending() == 0:
+            return True
+        pg.wait_for_timeout(200)
+    return False
+
+
+def test_draft_and_check_errors_in_words_and_temp_folders_removed(page) -> None:  # type: ignore[no-untyped-def]
+    _tab(page, "Draft")
+    page.click("#draft-btn")
+    page.wait_for_function("document.querySelector('#draft-status').innerText.includes('plan section')")
+    page.locator("#draft-section input").click()
+    page.get_by_role("option").filter(has_text="opsoil").first.click()
+    page.fill("#draft-site-name textarea, #draft-site-name input", "Test Ridge Mine")
+    page.click("#draft-btn")
+    page.wait_for_function("document.querySelector('#draft-status').innerText.includes('country')")
+    assert page.get_by_text(re.compile("^Error$")).count() == 0
+    page.fill("#draft-site-country textarea, #draft-site-country input", "United States")
+    page.click("#draft-btn")
+    page.wait_for_function("document.querySelector('#draft-preview').innerText.length > 50", timeout=90_000)
+    assert page.locator("#draft-status").inner_text().strip() == ""
+    assert _pending_scratch_gone(page), "the msra-draft- folder is removed when the request ends"
+    page.locator("#draft-md a").first.wait_for()  # still downloadable from Gradio's own copy
+    _tab(page, "Check")
+    page.click("#check-btn")
+    page.wait_for_function("document.querySelector('#check-status').innerText.includes('Upload a plan')")
+    assert page.get_by_text(re.compile("^Error$")).count() == 0

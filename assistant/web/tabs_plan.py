@@ -11,8 +11,8 @@ import gradio as gr
 
 from assistant.core.errors import ConfigError
 from assistant.service import Assistant
-from assistant.web import render
-from assistant.web.app import guarded
+from assistant.web import render, scratch
+from assistant.web.guard import Refusal, guarded, worded
 
 PROFILE_FIELDS = [
     ("name", "Site name"),
@@ -55,20 +55,21 @@ class PlanHandlers:
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
 
-    def draft(self, section: str, engine: str, yaml_file: Any, *values: str) -> tuple[str, str, str]:
+    def draft(self, section: str, engine: str, yaml_file: Any, *values: Any) -> tuple[str, str, str, str]:
         from assistant.drafting.draft import Drafter
         from assistant.drafting.export import to_docx, to_markdown
 
+        *values, request = values
         if not section:
-            raise gr.Error("Pick a plan section.")
+            raise Refusal("Pick a plan section.")
         site = site_from(yaml_file, *values)
         draft = Drafter(self.assistant).draft(section, site, engine=engine or "extractive")
         md = to_markdown(draft)
-        out = Path(tempfile.mkdtemp(prefix="msra-draft-"))
+        out = scratch.scratch_dir("msra-draft-", request)
         md_path = out / f"draft-{section}.md"
         md_path.write_text(md, encoding="utf-8")
         docx_path = to_docx(draft, out / f"draft-{section}.docx")
-        return render.markdown_as_html(md), str(md_path), str(docx_path)
+        return render.markdown_as_html(md), str(md_path), str(docx_path), ""
 
     def api_draft(self, section: str, site: dict, engine: str = "extractive") -> str:
         """Markdown of a cited draft for API clients; ``site`` is a site-profile mapping."""
@@ -78,11 +79,12 @@ class PlanHandlers:
 
         return to_markdown(Drafter(self.assistant).draft(section, SiteProfile(**site), engine=engine))
 
-    def check(self, plan_file: Any, yaml_file: Any, *values: str) -> tuple[list[list[str]], str, str]:
+    def check(self, plan_file: Any, yaml_file: Any, *values: Any) -> tuple[list[list[str]], str, str, str]:
         from assistant.drafting.check import check_plan, to_markdown
 
+        *values, request = values
         if plan_file is None:
-            raise gr.Error("Upload a plan (.md, .docx, .pdf or .txt) first.")
+            raise Refusal("Upload a plan (.md, .docx, .pdf or .txt) first.")
         site = site_from(yaml_file, *values)
         path = Path(plan_file if isinstance(plan_file, str) else plan_file.name)
         report = check_plan(path, site, self.assistant)
@@ -99,18 +101,28 @@ class PlanHandlers:
         ]
         counts = {s: len(report.by_status(s)) for s in ("covered", "partial", "missing")}
         summary = f"**{counts['covered']} covered · {counts['partial']} partial · {counts['missing']} missing**"
-        out = Path(tempfile.mkdtemp(prefix="msra-check-")) / "plan-check.md"
+        out = scratch.scratch_dir("msra-check-", request) / "plan-check.md"
         out.write_text(to_markdown(report), encoding="utf-8")
-        return rows, summary, str(out)
+        return rows, summary, str(out), ""
 
     def api_check(self, plan_text: str, site: dict) -> str:
         """Coverage report (JSON) of a plan given as Markdown text."""
         from assistant.drafting.check import check_plan
         from assistant.drafting.site import SiteProfile
 
-        path = Path(tempfile.mkdtemp(prefix="msra-plan-")) / "plan.md"
-        path.write_text(plan_text, encoding="utf-8")
-        return json.dumps(check_plan(path, SiteProfile(**site), self.assistant).model_dump(mode="json"))
+        with tempfile.TemporaryDirectory(prefix="msra-plan-") as folder:
+            path = Path(folder) / "plan.md"
+            path.write_text(plan_text, encoding="utf-8")
+            return json.dumps(check_plan(path, SiteProfile(**site), self.assistant).model_dump(mode="json"))
+
+
+def _with_request(fn: Any) -> Any:
+    """Gradio injects ``gr.Request`` into a positional parameter annotated with it; the handlers take it last."""
+
+    def call(request: gr.Request, *args: Any) -> Any:
+        return fn(*args, request)
+
+    return call
 
 
 def _profile_form(prefix: str) -> tuple[Any, list[Any]]:
@@ -136,17 +148,19 @@ def draft_tab(assistant: Assistant) -> None:
                 yaml_file, boxes = _profile_form("draft")
             go = gr.Button("Draft section", variant="primary", elem_id="draft-btn")
         with gr.Column(scale=2):
+            status = gr.Markdown("", elem_id="draft-status")
             preview = gr.HTML("", elem_id="draft-preview")
             with gr.Row():
                 md_out = gr.File(label="Markdown", elem_id="draft-md")
                 docx_out = gr.File(label="Word (.docx)", elem_id="draft-docx")
-    go.click(
-        guarded(h.draft),
+    event = go.click(
+        worded(_with_request(h.draft), 4, 3),
         [section, engine, yaml_file, *boxes],
-        [preview, md_out, docx_out],
+        [preview, md_out, docx_out, status],
         api_name="ui_draft",
         api_visibility="private",
     )
+    scratch.then_cleanup(event, "draft")
     gr.api(guarded(h.api_draft), api_name="draft")
 
 
@@ -164,14 +178,16 @@ def check_tab(assistant: Assistant) -> None:
                 yaml_file, boxes = _profile_form("check")
             go = gr.Button("Check plan", variant="primary", elem_id="check-btn")
         with gr.Column(scale=2):
+            status = gr.Markdown("", elem_id="check-status")
             summary = gr.Markdown("", elem_id="check-summary")
             table = gr.Dataframe(headers=CHECK_COLUMNS, interactive=False, wrap=True, elem_id="check-table")
             report = gr.File(label="Report (.md)", elem_id="check-report")
-    go.click(
-        guarded(h.check),
+    event = go.click(
+        worded(_with_request(h.check), 4, 3),
         [plan, yaml_file, *boxes],
-        [table, summary, report],
+        [table, summary, report, status],
         api_name="ui_check",
         api_visibility="private",
     )
+    scratch.then_cleanup(event, "check")
     gr.api(guarded(h.api_check), api_name="check")
