@@ -116,6 +116,12 @@ class LibraryHandlers:
         n = self.assistant.remove(doc_id)
         return (f"Removed {doc_id} ({n} passages).", gr.update(visible=False), *self._lists())
 
+    def api_remove(self, doc_id: str) -> str:
+        """Remove one document for API clients (the page asks for confirmation first)."""
+        if not doc_id or self.assistant.records.get(doc_id) is None:
+            raise Refusal(f"doc_id: {doc_id!r} is not in the library; list documents with /documents.")
+        return f"Removed {doc_id} ({self.assistant.remove(doc_id)} passages)."
+
     def reindex(self, doc_id: str | None) -> tuple[Any, ...]:
         if not doc_id:
             raise Refusal("Pick a document to re-index.")
@@ -175,6 +181,7 @@ def library_tab(assistant: Assistant) -> None:
     else:
         wire()
     gr.api(lambda: documents_table(assistant), api_name="documents")
+    gr.api(guarded(h.api_remove), api_name="remove")
 
 
 def _clauses(chunks: list[Chunk]) -> list[tuple[str, str]]:
