@@ -223,6 +223,9 @@ def infer_language(text: str) -> str:
 
 
 _TITLE_LINES = 4  # the opening lines that may hold the title
+_CLAUSE_LINE = re.compile(
+    r"^(?:article|art\.|section|sec\.|rule|§+)\s*\d+[A-Za-z]?\s*[.:)\-–—]\s|^第[一二三四五六七八九十百零〇\d]+条", re.I
+)
 _TITLE_WORD = re.compile(
     r"\b(act|law|regulations?|rules?|code|standards?|guidelines?|guidance|policy|directive|ordinance|decree|"
     r"statute|plan|manual|handbook|framework|strategy)\b|(法|条例|规定|办法|标准|指南|规范)(（.*）|\(.*\))?$",
@@ -244,6 +247,8 @@ def infer_title(loaded: LoadedDocument, path: Path) -> str:
     for line in head.splitlines():
         line = line.strip().lstrip("#").strip()
         if line and not line.startswith("<!--") and len(line) <= 200 and _LETTER.search(line):
+            if _CLAUSE_LINE.match(line):  # "Article 2. The fund…" opens a clause, never names the document
+                continue
             candidates.append(line)
         if len(candidates) == _TITLE_LINES:
             break

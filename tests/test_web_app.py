@@ -235,3 +235,70 @@ def test_every_tab_reachable_at_390px(browser, app_server) -> None:  # type: ign
         assert pg.evaluate("document.documentElement.scrollWidth") <= 400
     finally:
         ctx.close()
+
+
+def _pending_scratch_gone(pg) -> bool:  # type: ignore[no-untyped-def]
+    from assistant.web import scratch
+
+    for _ in range(50):  # the cleanup event follows the draft event
+        if scratch.pending() == 0:
+            return True
+        pg.wait_for_timeout(200)
+    return False
+
+
+def test_draft_and_check_errors_in_words_and_temp_folders_removed(page) -> None:  # type: ignore[no-untyped-def]
+    _tab(page, "Draft")
+    page.click("#draft-btn")
+    page.wait_for_function("document.querySelector('#draft-status').innerText.includes('plan section')")
+    page.locator("#draft-section input").click()
+    page.get_by_role("option").filter(has_text="opsoil").first.click()
+    page.fill("#draft-site-name textarea, #draft-site-name input", "Test Ridge Mine")
+    page.click("#draft-btn")
+    page.wait_for_function("document.querySelector('#draft-status').innerText.includes('country')")
+    assert page.get_by_text(re.compile("^Error$")).count() == 0
+    page.fill("#draft-site-country textarea, #draft-site-country input", "United States")
+    page.click("#draft-btn")
+    page.wait_for_function("document.querySelector('#draft-preview').innerText.length > 50", timeout=90_000)
+    assert page.locator("#draft-status").inner_text().strip() == ""
+    assert _pending_scratch_gone(page), "the msra-draft- folder is removed when the request ends"
+    page.locator("#draft-md a").first.wait_for()  # still downloadable from Gradio's own copy
+    _tab(page, "Check")
+    page.click("#check-btn")
+    page.wait_for_function("document.querySelector('#check-status').innerText.includes('Upload a plan')")
+    assert page.get_by_text(re.compile("^Error$")).count() == 0
+
+
+def test_export_box_only_when_there_is_something_and_filter_chips(page) -> None:  # type: ignore[no-untyped-def]
+    assert not page.locator("#export-file").is_visible()
+    page.click("#export-btn")
+    page.wait_for_function("document.querySelector('#history-status').innerText.includes('nothing to export')")
+    assert not page.locator("#export-file").is_visible()
+    _ask(page, "How soon must topsoil stockpiles be seeded?")
+    page.click("#export-btn")
+    page.wait_for_selector("#export-file a", timeout=30_000)
+    page.get_by_text("Filters").click()
+    page.locator("#f-kind input").click()
+    page.get_by_role("option").first.click()
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#filter-chips .msra-chip", timeout=10_000)
+    assert "kind:" in page.locator("#filter-chips").inner_text()
+
+
+def test_another_open_tab_sees_a_new_document(browser, app_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ctx1, one = _page(browser, app_server[0])
+    ctx2, two = _page(browser, app_server[0])
+    try:
+        note = tmp_path / "shared-note.md"
+        note.write_text(MONITORING.replace("Monitoring Note", "Shared Note"), encoding="utf-8")
+        _tab(two, "Library")
+        _tab(one, "Library")
+        one.set_input_files("#upload-files input[type=file]", str(note))
+        one.click("#index-btn")
+        one.wait_for_function("/[✅❌]/.test(document.querySelector('#library-status').innerText)", timeout=90_000)
+        # the other tab was not reloaded: its periodic check sees the store change
+        two.wait_for_function("document.querySelector('#documents').innerText.includes('shared-note')", timeout=40_000)
+        assert "shared-note" in _options(two, "#library-doc")
+    finally:
+        ctx1.close()
+        ctx2.close()

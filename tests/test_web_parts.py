@@ -103,3 +103,47 @@ def test_upload_cleanup(hash_settings, tmp_path: Path) -> None:  # type: ignore[
     assert "already in the library" in status or "✅" in status
     kept = {Path(d.path).parent for d in assistant.documents()}
     assert set(uploads.iterdir()) == kept
+
+
+def test_context_view_shows_heading_path_neighbours_and_escapes() -> None:
+    from assistant.core.types import Chunk
+    from assistant.web.viewer import context_html
+
+    def chunk(i: int, text: str, clause: str) -> Chunk:
+        return Chunk(chunk_id=f"c{i}", doc_id="d", text=text, clause=clause, page_start=1, page_end=1, position=i)
+
+    chunks = [
+        chunk(2, "Seed within 30 days. <script>x</script>", "Part 2 › Topsoil"),
+        chunk(1, "Strip topsoil first.", "Part 2 › Stripping"),
+        chunk(3, "Survey plots every 2 years.", "Part 3 › Monitoring"),
+        chunk(4, "Far away text.", "Part 9"),
+    ]
+    cite = Citation(
+        marker="[2]",
+        doc_id="d",
+        title="Guide",
+        source="g.docx",
+        page=1,
+        clause="Part 2 › Topsoil",
+        chunk_id="c2",
+        quote="Seed within 30 days.",
+    )
+    out = context_html(chunks, cite)
+    assert "Part 2 › Topsoil" in out and "<mark>Seed within 30 days.</mark>" in out
+    assert out.index("Strip topsoil") < out.index("<mark>") < out.index("Survey plots")
+    assert "Far away" not in out and "<script>" not in out
+
+
+def test_all_sources_keeps_each_answers_cards_newest_open() -> None:
+    from assistant.web import render
+
+    turns = [
+        Turn(question="one", sources="<div id='src-1-1'>a</div>"),
+        Turn(question="refused"),
+        Turn(question="three", sources="<div id='src-3-1'>c</div>"),
+    ]
+    out = render.all_sources_html(turns)
+    assert 'id="sources-1"' in out and 'id="sources-3" open' in out and "sources-2" not in out
+    assert out.index("sources-3") < out.index("sources-1")
+    assert render.chips_html({"kind": ["law"], "doc_id": ["<b>x"]}).count('msra-chip"') == 2
+    assert "&lt;b&gt;x" in render.chips_html({"doc_id": ["<b>x"]}) and render.chips_html({}) == ""

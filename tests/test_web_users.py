@@ -83,3 +83,9 @@ def test_api_validation_errors_name_the_field(two_users: str) -> None:
     assert "event: complete" in out and "30 days" in json.dumps(out)
     out = _call(alice, "draft", ["topsoil", {"name": "Ridge"}, "extractive"])
     assert "event: error" in out and "country" in out and "Traceback" not in out and "Something went wrong" not in out
+
+
+def test_remove_api_names_the_unknown_document(two_users: str) -> None:
+    alice = _login(two_users, "alice", "alice-pass-1")
+    out = _call(alice, "remove", ["no-such-doc"])
+    assert "event: error" in out and "no-such-doc" in out and "Traceback" not in out

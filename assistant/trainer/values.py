@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.core.text import has_cjk, stopwords
+from assistant.core.text import CJK, has_cjk, stopwords
 
 _W = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
@@ -88,7 +88,7 @@ _GENERIC = frozenset(
 ) | frozenset(_W.split("|"))
 _VERBISH = re.compile(r"(?:ed|ing|ly|ize|ise|ate|ates|es)$")
 _NOUNISH = re.compile(r"(?:tion|sion|ment|ity|ance|ence|ness|ure|age|ism|ship|ogy|land|soil|water|plan|bond|fund)s?$")
-_ZH_ITEM = re.compile(r"[\u4e00-\u9fff]{2,10}(?:、[\u4e00-\u9fff]{2,10}){2,}")
+_ZH_ITEM = re.compile(f"[{CJK}]{{2,10}}(?:、[{CJK}]{{2,10}}){{2,}}")
 _ZH_POS = ("n", "nz", "vn", "nt", "nl", "ng", "l", "i")
 
 

@@ -151,7 +151,8 @@ class ChatHandlers:
         return (*self._show(user_of(request), cid), "")
 
     def new(self) -> tuple[Any, ...]:
-        return render.conversation_html([]), "", [], None, "", gr.update(value=None), ""
+        """An empty conversation; the export box hides until there is something to export."""
+        return render.conversation_html([]), "", [], None, "", gr.update(value=None), "", gr.update(visible=False)
 
     def rename(self, cid: str | None, title: str, request: gr.Request) -> tuple[str, Any]:
         user = user_of(request)
@@ -262,7 +263,8 @@ def chat_tab(assistant: Assistant, app: gr.Blocks) -> None:
     shown = [q["convo"], s["sources"], turns, cid]
     app.load(h.on_load, None, [*shown, hist["list"]], api_name="ui_history_load", **private)
     hist["list"].input(worded(h.open, 5, 4), hist["list"], [*shown, hist["status"]], api_name="ui_open", **private)
-    hist["new"].click(h.new, None, [*shown, q["status"], hist["list"], s["viewer"]], api_name="ui_new", **private)
+    fresh = [*shown, q["status"], hist["list"], s["viewer"], hist["file"]]
+    hist["new"].click(h.new, None, fresh, api_name="ui_new", **private)
     hist["rename"].click(
         worded(h.rename, 2, 0), [cid, hist["title"]], [hist["status"], hist["list"]], api_name="ui_rename", **private
     )

@@ -13,7 +13,7 @@ from assistant.core.types import DOC_KINDS
 from assistant.service import Assistant
 from assistant.web import doclists
 from assistant.web.doclists import TABLE_COLUMNS, DocLists
-from assistant.web.guard import Refusal, worded
+from assistant.web.guard import Refusal, guarded, worded
 from assistant.web.security import ALLOWED_UPLOADS, store_upload
 
 DOC_COLUMNS = TABLE_COLUMNS
@@ -115,6 +115,12 @@ class LibraryHandlers:
         n = self.assistant.remove(doc_id)
         return (f"Removed {doc_id} ({n} passages).", gr.update(visible=False), *self._lists())
 
+    def api_remove(self, doc_id: str) -> str:
+        """Remove one document for API clients (the page asks for confirmation first)."""
+        if not doc_id or self.assistant.records.get(doc_id) is None:
+            raise Refusal(f"doc_id: {doc_id!r} is not in the library; list documents with /documents.")
+        return f"Removed {doc_id} ({self.assistant.remove(doc_id)} passages)."
+
     def reindex(self, doc_id: str | None) -> tuple[Any, ...]:
         if not doc_id:
             raise Refusal("Pick a document to re-index.")
@@ -174,3 +180,4 @@ def library_tab(assistant: Assistant) -> None:
     else:
         wire()
     gr.api(lambda: documents_table(assistant), api_name="documents")
+    gr.api(guarded(h.api_remove), api_name="remove")

@@ -6,11 +6,8 @@ field to fix. The API endpoints (``/draft``, ``/check``) answer with the same me
 
 from __future__ import annotations
 
-import inspect
 import json
 import tempfile
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +15,8 @@ import gradio as gr
 
 from assistant.core.errors import ConfigError
 from assistant.service import Assistant
-from assistant.web import render, site_form
-from assistant.web.messages import user_message
+from assistant.web import render, scratch, site_form
+from assistant.web.guard import guarded, worded
 
 WHOLE_PLAN = "Whole plan"
 ONE_SECTION = "One section"
@@ -27,36 +24,14 @@ CHECK_COLUMNS = ["Status", "Section", "Requirement", "Why", "Plan excerpt"]
 STATUS_LABEL = {"covered": "✅ covered", "partial": "🟡 partial", "missing": "❌ missing"}
 
 
-def worded(fn: Callable[..., Any], n_outputs: int, status_index: int) -> Callable[..., Any]:
-    """On any error: the status output gets the message, the other outputs stay as they were."""
+def _with_request(fn: Any) -> Any:
+    """Gradio injects ``gr.Request`` into a positional parameter annotated with it; the handlers take it last
+    (after the variable number of form fields) to name the temp folder ``scratch`` removes after the request."""
 
-    @wraps(fn)
-    def wrapper(*args: Any) -> Any:
-        try:
-            return fn(*args)
-        except Exception as exc:  # every error becomes words; unexpected ones are logged by user_message
-            text = exc.message if isinstance(exc, gr.Error) else user_message(exc)
-            out: list[Any] = [gr.skip()] * n_outputs
-            out[status_index] = f"⚠️ {text}"
-            return tuple(out)
+    def call(request: gr.Request, *args: Any) -> Any:
+        return fn(*args, request)
 
-    wrapper.__signature__ = inspect.signature(fn)  # type: ignore[attr-defined]
-    return wrapper
-
-
-def api_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """API endpoints: the error's message (never a traceback or a generic 500)."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except gr.Error:
-            raise
-        except Exception as exc:
-            raise gr.Error(user_message(exc)) from None
-
-    return wrapper
+    return call
 
 
 def _sections(assistant: Assistant) -> list[tuple[str, str]]:
@@ -77,10 +52,11 @@ class PlanHandlers:
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
 
-    def draft(self, scope: str, section: str, engine: str, *values: str) -> tuple[str, str, str, str]:
-        """Preview HTML, Markdown file, DOCX file and the status line."""
-        site = site_form.profile_from_form(list(values))
-        out = Path(tempfile.mkdtemp(prefix="msra-draft-"))
+    def draft(self, scope: str, section: str, engine: str, *values: Any) -> tuple[str, str, str, str]:
+        """Preview HTML, Markdown file, DOCX file and the status line (``values``: the form, then the request)."""
+        *fields, request = values
+        site = site_form.profile_from_form(list(fields))
+        out = scratch.scratch_dir("msra-draft-", request)
         engine = engine or "extractive"
         if scope == ONE_SECTION:
             if not section:
@@ -132,13 +108,14 @@ class PlanHandlers:
 
         return to_markdown(Drafter(self.assistant).draft(section, profile, engine=engine))  # type: ignore[arg-type]
 
-    def check(self, plan_file: Any, plan_text: str, *values: str) -> tuple[list[list[str]], str, str, str, str]:
-        """Rows (status first), summary, Markdown and DOCX reports, status line."""
+    def check(self, plan_file: Any, plan_text: str, *values: Any) -> tuple[list[list[str]], str, str, str, str]:
+        """Rows (status first), summary, Markdown and DOCX reports, status line (``values``: form, request)."""
         from assistant.drafting.check import check_plan
         from assistant.drafting.check_report import to_docx, to_markdown
 
-        site = site_form.profile_from_form(list(values))
-        out = Path(tempfile.mkdtemp(prefix="msra-check-"))
+        *fields, request = values
+        site = site_form.profile_from_form(list(fields))
+        out = scratch.scratch_dir("msra-check-", request)
         if plan_file is not None:
             path = Path(plan_file if isinstance(plan_file, str) else plan_file.name)
         elif (plan_text or "").strip():
@@ -171,9 +148,10 @@ class PlanHandlers:
         profile = _site_mapping(site)
         if not (plan_text or "").strip():
             raise ConfigError("plan_text: give the plan's text (Markdown)")
-        path = Path(tempfile.mkdtemp(prefix="msra-plan-")) / "plan.md"
-        path.write_text(plan_text, encoding="utf-8")
-        return json.dumps(check_plan(path, profile, self.assistant).model_dump(mode="json"))
+        with tempfile.TemporaryDirectory(prefix="msra-plan-") as tmp:
+            path = Path(tmp) / "plan.md"
+            path.write_text(plan_text, encoding="utf-8")
+            return json.dumps(check_plan(path, profile, self.assistant).model_dump(mode="json"))
 
 
 def _profile_form(prefix: str, h: PlanHandlers, status: Any, open_groups: bool) -> list[Any]:
@@ -215,7 +193,9 @@ def draft_tab(assistant: Assistant) -> None:
         with gr.Column(scale=1):
             scope = gr.Radio([WHOLE_PLAN, ONE_SECTION], value=WHOLE_PLAN, label="Draft", elem_id="draft-scope")
             section = gr.Dropdown(_sections(assistant), value=None, label="Plan section", elem_id="draft-section")
-            engine = gr.Radio(engines, value="extractive", label="Engine", elem_id="draft-engine")
+            engine = gr.Radio(  # one engine only: nothing to choose, so no lone radio button
+                engines, value="extractive", label="Engine", elem_id="draft-engine", visible=len(engines) > 1
+            )
             status = gr.Markdown("", elem_id="draft-status")
             boxes = _profile_form("draft", h, status, open_groups=True)
             go = gr.Button("Draft", variant="primary", elem_id="draft-btn")
@@ -225,14 +205,15 @@ def draft_tab(assistant: Assistant) -> None:
                 md_out = gr.File(label="Markdown", elem_id="draft-md")
                 docx_out = gr.File(label="Word (.docx)", elem_id="draft-docx")
     section.input(lambda v: ONE_SECTION if v else gr.skip(), section, scope, api_visibility="private")
-    go.click(
-        worded(h.draft, 4, 3),
+    event = go.click(
+        worded(_with_request(h.draft), 4, 3),
         [scope, section, engine, *boxes],
         [preview, md_out, docx_out, status],
         api_name="ui_draft",
         api_visibility="private",
     )
-    gr.api(api_errors(h.api_draft), api_name="draft")
+    scratch.then_cleanup(event, "draft")
+    gr.api(guarded(h.api_draft), api_name="draft")
 
 
 def check_tab(assistant: Assistant) -> None:
@@ -263,11 +244,12 @@ def check_tab(assistant: Assistant) -> None:
             with gr.Row():
                 report_md = gr.File(label="Report (.md)", elem_id="check-report")
                 report_docx = gr.File(label="Report (.docx)", elem_id="check-report-docx")
-    go.click(
-        worded(h.check, 5, 4),
+    event = go.click(
+        worded(_with_request(h.check), 5, 4),
         [plan, pasted, *boxes],
         [table, summary, report_md, report_docx, status],
         api_name="ui_check",
         api_visibility="private",
     )
-    gr.api(api_errors(h.api_check), api_name="check")
+    scratch.then_cleanup(event, "check")
+    gr.api(guarded(h.api_check), api_name="check")

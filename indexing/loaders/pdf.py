@@ -103,9 +103,10 @@ def _load(path: Path, settings: ParseLimits) -> LoadedDocument:
 
     pages: list[Page] = []
     failed: dict[int, str] = {}
+    first_frags: list[_Frag] = []
     for i, page in enumerate(reader.pages, start=1):
         try:
-            text = _page_text(page)
+            text = _page_text(page, first_frags if i == 1 else None)
         except (LimitReachedError, MemoryError):
             raise  # resource limits end the file, not just the page
         except Exception as exc:  # one damaged page must not lose the rest of the document
@@ -127,7 +128,8 @@ def _load(path: Path, settings: ParseLimits) -> LoadedDocument:
     labels = _page_labels(reader)
     if labels:
         extra["page_labels"] = labels
-    return LoadedDocument(pages=pages, title=_title(reader), markdown=False, extra=extra)
+    title = _title(reader) or _heading_title(first_frags)
+    return LoadedDocument(pages=pages, title=title, markdown=False, extra=extra)
 
 
 def _page_labels(reader: Any) -> list[str] | None:
@@ -157,6 +159,22 @@ def _title(reader: Any) -> str | None:
     return title
 
 
+def _heading_title(frags: list[_Frag]) -> str | None:
+    """Page 1's largest type, when it stands out from the body text: the document's own first heading,
+    whatever order the content stream draws the lines in."""
+    sizes = sorted(f.size for f in frags)
+    if len(sizes) < 2:
+        return None
+    body, top = sizes[len(sizes) // 2], sizes[-1]
+    if top < 1.2 * body:
+        return None
+    rows = _rows([f for f in frags if f.size >= 0.95 * top])
+    title = " ".join(" ".join(_join(r) for r in rows[:2]).split())
+    if not (3 <= len(title) <= 200) or not any(c.isalpha() for c in title) or _JUNK_TITLE.search(title):
+        return None
+    return title
+
+
 # ---- text with column order ------------------------------------------------------------------------
 
 
@@ -168,8 +186,8 @@ class _Frag:
     size: float
 
 
-def _page_text(page: Any) -> str:
-    frags: list[_Frag] = []
+def _page_text(page: Any, sink: list[_Frag] | None = None) -> str:
+    frags: list[_Frag] = [] if sink is None else sink
 
     def visit(text: str, cm: list[float], tm: list[float], _font: Any, size: float) -> None:
         if text.strip():
