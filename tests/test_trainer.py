@@ -279,3 +279,19 @@ def test_document_markup_stays_text_in_quiz_files_and_web_views(library, tmp_pat
     for view in views:
         assert "<script" not in view and "<img" not in view
     assert "&lt;script&gt;" in views[1] and "![t](http://198.51.100.7/title.png)" in views[1]
+
+
+def test_in_practice_slides_quote_an_indexed_case_study(packs, library) -> None:  # type: ignore[no-untyped-def]
+    from pptx import Presentation
+
+    pack = _pack(packs, "ser")
+    assert pack.case_slides >= 1, "the bundled case studies illustrate some SER principles"
+    slides = [
+        s for s in Presentation(str(pack.files["slides"])).slides if s.shapes.title.text.startswith("In practice")
+    ]
+    assert len(slides) == pack.case_slides
+    for slide in slides:
+        footer = next(s.text_frame.text for s in slide.shapes if s.name == "msra-footer")
+        chunk = library.store.get([footer.rsplit("id ", 1)[1].strip()])[0]
+        assert chunk.kind == "case_study"
+        assert chunk.text in slide.notes_slide.notes_text_frame.text
