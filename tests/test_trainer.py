@@ -199,6 +199,13 @@ def test_same_selection_and_seed_give_identical_files(library, tmp_path: Path) -
     b = build_pack(library, sel, tmp_path / "b", seed=3, anki=True)
     for kind in a.files:
         assert a.files[kind].read_bytes() == b.files[kind].read_bytes(), kind
+    import sqlite3
+    import zipfile
+
+    with zipfile.ZipFile(a.files["anki"]) as apkg:
+        (tmp_path / "collection.anki2").write_bytes(apkg.read("collection.anki2"))
+    with sqlite3.connect(tmp_path / "collection.anki2") as db:
+        assert db.execute("select count(*) from notes").fetchone()[0] == len(a.questions)
     c = build_pack(library, sel, tmp_path / "c", seed=4)
     assert [q.model_dump() for q in c.questions] != [q.model_dump() for q in a.questions]
 
