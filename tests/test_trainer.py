@@ -199,6 +199,13 @@ def test_same_selection_and_seed_give_identical_files(library, tmp_path: Path) -
     b = build_pack(library, sel, tmp_path / "b", seed=3, anki=True)
     for kind in a.files:
         assert a.files[kind].read_bytes() == b.files[kind].read_bytes(), kind
+    import sqlite3
+    import zipfile
+
+    with zipfile.ZipFile(a.files["anki"]) as apkg:
+        (tmp_path / "collection.anki2").write_bytes(apkg.read("collection.anki2"))
+    with sqlite3.connect(tmp_path / "collection.anki2") as db:
+        assert db.execute("select count(*) from notes").fetchone()[0] == len(a.questions)
     c = build_pack(library, sel, tmp_path / "c", seed=4)
     assert [q.model_dump() for q in c.questions] != [q.model_dump() for q in a.questions]
 
@@ -279,3 +286,19 @@ def test_document_markup_stays_text_in_quiz_files_and_web_views(library, tmp_pat
     for view in views:
         assert "<script" not in view and "<img" not in view
     assert "&lt;script&gt;" in views[1] and "![t](http://198.51.100.7/title.png)" in views[1]
+
+
+def test_in_practice_slides_quote_an_indexed_case_study(packs, library) -> None:  # type: ignore[no-untyped-def]
+    from pptx import Presentation
+
+    pack = _pack(packs, "ser")
+    assert pack.case_slides >= 1, "the bundled case studies illustrate some SER principles"
+    slides = [
+        s for s in Presentation(str(pack.files["slides"])).slides if s.shapes.title.text.startswith("In practice")
+    ]
+    assert len(slides) == pack.case_slides
+    for slide in slides:
+        footer = next(s.text_frame.text for s in slide.shapes if s.name == "msra-footer")
+        chunk = library.store.get([footer.rsplit("id ", 1)[1].strip()])[0]
+        assert chunk.kind == "case_study"
+        assert chunk.text in slide.notes_slide.notes_text_frame.text

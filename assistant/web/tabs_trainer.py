@@ -7,8 +7,6 @@ so an image or link written in a source document stays inert text (issue 21).
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -18,7 +16,7 @@ from assistant.service import Assistant
 from assistant.trainer.pack import build_pack
 from assistant.trainer.quiz import BLANK, ValuePool, build_pool, clause_questions
 from assistant.trainer.selection import ClauseItem, Selection, group_clauses
-from assistant.web import doclists, render
+from assistant.web import doclists, render, scratch
 from assistant.web.guard import guarded
 from assistant.web.quiz import QuizQuestion, grade, make_question
 
@@ -188,7 +186,15 @@ class TrainerHandlers:
         return f"<p>{verdict}. Source: {source}. Score: {score[0]}/{score[1]}</p>", score
 
     def pack(
-        self, docs: list[str] | None, part: str, frm: str, to: str, clauses: str, theme: str, seed: float | None
+        self,
+        docs: list[str] | None,
+        part: str,
+        frm: str,
+        to: str,
+        clauses: str,
+        theme: str,
+        seed: float | None,
+        request: gr.Request,
     ) -> tuple[str, str | None, str | None, str | None, str | None]:
         selection = Selection(
             doc_ids=list(docs or []),
@@ -198,7 +204,7 @@ class TrainerHandlers:
             clauses=[c.strip() for c in (clauses or "").split(",") if c.strip()],
             theme=(theme or "").strip() or None,
         )
-        out = Path(tempfile.mkdtemp(prefix="msra-pack-"))
+        out = scratch.scratch_dir("msra-pack-", request)  # removed when the request ends (see then_cleanup)
         result = build_pack(self.assistant, selection, out, seed=int(seed or 0))
         status = (
             f"<p><b>{esc(result.title)}</b>: {result.clauses} clauses, {len(result.questions)} questions, "
@@ -240,13 +246,14 @@ def _pack_builder(h: TrainerHandlers, assistant: Assistant) -> gr.Dropdown:
                     ("Handout (.docx)", "pack-handout"),
                 )
             ]
-    build.click(
+    event = build.click(
         guarded(h.pack),
         [docs, part, frm, to, clauses, theme, seed],
         [status, *files],
         api_name="ui_trainer_pack",
         api_visibility="private",
     )
+    scratch.then_cleanup(event, "trainer_pack")
     return docs
 
 
