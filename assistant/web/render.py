@@ -34,8 +34,8 @@ a.msra-cite {text-decoration: none; font-weight: 600; padding: 0 .1em; cursor: p
 .msra-chip {border: 1px solid #a1a1aa; border-radius: 999px; padding: .05em .6em; font-size: .85em;}
 .msra-page {position: relative; display: inline-block; width: 100%;}
 .msra-page img {width: 100%; height: auto; display: block; border: 1px solid #d4d4d8;}
-.msra-box {position: absolute; border: 2px solid #dc2626; background: rgba(250, 204, 21, .30);
-  pointer-events: none;}
+.msra-box {position: absolute; background: rgba(250, 204, 21, .45); mix-blend-mode: multiply;
+  outline: 1px solid rgba(220, 38, 38, .7); pointer-events: none;}
 .msra-crumbs {font-size: .85em; opacity: .85; margin-bottom: .3em;}
 .msra-context .msra-clause {opacity: .75;}
 .msra-context .msra-cited {opacity: 1; border-left: 3px solid #f59e0b; padding-left: .5em;}
