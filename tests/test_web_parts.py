@@ -145,5 +145,5 @@ def test_all_sources_keeps_each_answers_cards_newest_open() -> None:
     out = render.all_sources_html(turns)
     assert 'id="sources-1"' in out and 'id="sources-3" open' in out and "sources-2" not in out
     assert out.index("sources-3") < out.index("sources-1")
-    assert render.chips_html({"kind": ["law"], "doc_id": ["<b>x"]}).count("msra-chip\"") == 2
+    assert render.chips_html({"kind": ["law"], "doc_id": ["<b>x"]}).count('msra-chip"') == 2
     assert "&lt;b&gt;x" in render.chips_html({"doc_id": ["<b>x"]}) and render.chips_html({}) == ""
