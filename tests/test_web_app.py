@@ -112,6 +112,9 @@ def test_marker_in_first_of_three_answers_shows_its_passage(page) -> None:  # ty
     card.wait_for(state="visible")
     assert page.evaluate("location.hash") == target
     assert "30 days" in card.inner_text() and card.locator("mark").count() == 1
+    page.wait_for_selector("#viewer .msra-context mark", timeout=30_000)  # Markdown: passage in context
+    viewer = page.locator("#viewer").inner_text()
+    assert "Principle 2" in viewer and "30 days" in viewer
     assert page.locator("#sources details.msra-group").count() == 2  # the refusal has no sources
 
 
