@@ -129,6 +129,16 @@ def test_conversation_survives_reload_in_history(page) -> None:  # type: ignore[
     page.click("#history-rename")
     page.wait_for_function("document.querySelector('#history-status').innerText.includes('Renamed')")
     assert "Plots survey" in _options(page, "#history-list")
+    page.click("#clear-btn")
+    page.wait_for_selector("#conversation .msra-empty")
+    _ask(page, "How soon must topsoil stockpiles be seeded?")
+    page.locator("#history-list input").click()
+    page.get_by_role("option").filter(has_text="Plots survey").first.click()
+    page.wait_for_function("document.querySelector('#conversation').innerText.includes('vegetation plots')")
+    assert "topsoil" not in page.locator("#conversation").inner_text()
+    page.click("#history-delete")
+    page.wait_for_function("document.querySelector('#history-status').innerText.includes('deleted')")
+    assert "Plots survey" not in _options(page, "#history-list")
 
 
 def test_pdf_citation_shows_page_with_box_over_the_quote(page, app_server) -> None:  # type: ignore[no-untyped-def]
