@@ -119,7 +119,7 @@ def sources_html(citations: Sequence[Citation], passages_text: dict[str, str], t
         text = passages_text.get(c.chunk_id, c.quote)
         m = meta.get(c.chunk_id, {})
         where = location(c)
-        clause = "" if not paginated(c.source) else f"{esc(c.clause or '(no clause)')} · "
+        clause = f"{esc(c.clause)} · " if paginated(c.source) and c.clause else ""
         cards.append(
             f'<div class="msra-source" id="src-{turn}-{n}" data-chunk="{esc(c.chunk_id)}" data-view="{turn}-{n}">'
             f"<div><b>{esc(c.marker)} {esc(c.title)}</b></div>"
