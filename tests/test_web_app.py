@@ -101,7 +101,9 @@ def test_upload_reload_listed_everywhere_then_remove_after_confirm(page, tmp_pat
 def test_marker_in_first_of_three_answers_shows_its_passage(page) -> None:  # type: ignore[no-untyped-def]
     _ask(page, "How soon must topsoil stockpiles be seeded?")
     _ask(page, "What share of the bond is released after backfilling?")
-    _ask(page, "How often are vegetation plots surveyed?")
+    _ask(page, "What is the recipe for sourdough bread?")  # a refusal last: earlier markers still work
+    assert page.locator("#turn-3 [data-refused='true']").count() == 1
+    assert not page.locator("#engine").is_visible()  # one engine (no LLM configured): no radio
     first = page.locator("#turn-1 a.msra-cite").first
     target = first.get_attribute("href")
     assert target and target.startswith("#src-1-")
@@ -110,7 +112,10 @@ def test_marker_in_first_of_three_answers_shows_its_passage(page) -> None:  # ty
     card.wait_for(state="visible")
     assert page.evaluate("location.hash") == target
     assert "30 days" in card.inner_text() and card.locator("mark").count() == 1
-    assert page.locator("#sources details.msra-group").count() == 3
+    page.wait_for_selector("#viewer .msra-context mark", timeout=30_000)  # Markdown: passage in context
+    viewer = page.locator("#viewer").inner_text()
+    assert "Principle 2" in viewer and "30 days" in viewer
+    assert page.locator("#sources details.msra-group").count() == 2  # the refusal has no sources
 
 
 def test_conversation_survives_reload_in_history(page) -> None:  # type: ignore[no-untyped-def]
@@ -124,6 +129,16 @@ def test_conversation_survives_reload_in_history(page) -> None:  # type: ignore[
     page.click("#history-rename")
     page.wait_for_function("document.querySelector('#history-status').innerText.includes('Renamed')")
     assert "Plots survey" in _options(page, "#history-list")
+    page.click("#clear-btn")
+    page.wait_for_selector("#conversation .msra-empty")
+    _ask(page, "How soon must topsoil stockpiles be seeded?")
+    page.locator("#history-list input").click()
+    page.get_by_role("option").filter(has_text="Plots survey").first.click()
+    page.wait_for_function("document.querySelector('#conversation').innerText.includes('vegetation plots')")
+    assert "topsoil" not in page.locator("#conversation").inner_text()
+    page.click("#history-delete")
+    page.wait_for_function("document.querySelector('#history-status').innerText.includes('deleted')")
+    assert "Plots survey" not in _options(page, "#history-list")
 
 
 def test_pdf_citation_shows_page_with_box_over_the_quote(page, app_server) -> None:  # type: ignore[no-untyped-def]

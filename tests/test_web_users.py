@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from test_web_browser import _serve
+from test_web_browser import browser as browser  # the fixture
 
 pytestmark = pytest.mark.slow
 
@@ -89,3 +90,37 @@ def test_remove_api_names_the_unknown_document(two_users: str) -> None:
     alice = _login(two_users, "alice", "alice-pass-1")
     out = _call(alice, "remove", ["no-such-doc"])
     assert "event: error" in out and "no-such-doc" in out and "Traceback" not in out
+
+
+def _signed_in(browser, url: str, user: str, password: str):  # type: ignore[no-untyped-def]
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = ctx.new_page()
+    pg.goto(url, wait_until="load")
+    pg.fill("input[type=text]", user)
+    pg.fill("input[type=password]", password)
+    pg.get_by_role("button", name="Login").click()
+    pg.wait_for_selector("#conversation .msra-empty, #conversation .msra-turn", timeout=30_000)
+    return ctx, pg
+
+
+@pytest.mark.browser
+def test_chat_history_is_per_user(browser, two_users: str) -> None:  # type: ignore[no-untyped-def]
+    ctx, alice = _signed_in(browser, two_users, "alice", "alice-pass-1")
+    alice.fill("#question textarea", "How soon is topsoil seeded?")
+    alice.click("#ask-btn")
+    alice.wait_for_selector("#conversation .msra-turn .msra-a:not(.msra-streaming)", timeout=60_000)
+    ctx.close()
+    ctx, bob = _signed_in(browser, two_users, "bob", "bob-pass-2")
+    try:
+        assert bob.locator("#conversation .msra-turn").count() == 0
+        bob.locator("#history-list input").click()
+        bob.wait_for_timeout(300)
+        assert "topsoil" not in " ".join(bob.get_by_role("option").all_inner_texts())
+    finally:
+        ctx.close()
+    ctx, alice = _signed_in(browser, two_users, "alice", "alice-pass-1")
+    try:
+        alice.wait_for_selector("#conversation .msra-turn", timeout=30_000)
+        assert "topsoil" in alice.locator("#conversation").inner_text()
+    finally:
+        ctx.close()

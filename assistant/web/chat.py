@@ -216,7 +216,7 @@ def _question_column(engines: list[str]) -> dict[str, Any]:
 
 
 def _sources_column(engines: list[str]) -> dict[str, Any]:
-    with gr.Column(scale=2, min_width=300):
+    with gr.Column(scale=3, min_width=300):
         with gr.Accordion("Filters", open=False):
             ui = {
                 "f_j": doclists.register(
@@ -231,8 +231,8 @@ def _sources_column(engines: list[str]) -> dict[str, Any]:
             engines, value=engines[0], label="Answer engine", elem_id="engine", visible=len(engines) > 1
         )
         gr.Markdown("**Sources** — click a marker like [1] in any answer to see its passage and page.")
-        ui["sources"] = gr.HTML("", elem_id="sources")
         ui["viewer"] = gr.HTML("", elem_id="viewer")
+        ui["sources"] = gr.HTML("", elem_id="sources")
         ui["viewer_req"] = gr.Textbox("", elem_id="viewer-req", elem_classes=["msra-hidden"], show_label=False)
         ui["viewer_btn"] = gr.Button("show", elem_id="viewer-btn", elem_classes=["msra-hidden"])
     return ui

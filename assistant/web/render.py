@@ -36,8 +36,8 @@ a.msra-cite {text-decoration: none; font-weight: 600; padding: 0 .1em; cursor: p
 .msra-chip {border: 1px solid #a1a1aa; border-radius: 999px; padding: .05em .6em; font-size: .85em;}
 .msra-page {position: relative; display: inline-block; width: 100%;}
 .msra-page img {width: 100%; height: auto; display: block; border: 1px solid #d4d4d8;}
-.msra-box {position: absolute; border: 2px solid #dc2626; background: rgba(250, 204, 21, .30);
-  pointer-events: none;}
+.msra-box {position: absolute; background: rgba(250, 204, 21, .45); mix-blend-mode: multiply;
+  outline: 1px solid rgba(220, 38, 38, .7); pointer-events: none;}
 .msra-crumbs {font-size: .85em; opacity: .85; margin-bottom: .3em;}
 .msra-context .msra-clause {opacity: .75;}
 .msra-context .msra-cited {opacity: 1; border-left: 3px solid #f59e0b; padding-left: .5em;}
@@ -124,7 +124,7 @@ def sources_html(citations: Sequence[Citation], passages_text: dict[str, str], t
         text = passages_text.get(c.chunk_id, c.quote)
         m = meta.get(c.chunk_id, {})
         where = location(c)
-        clause = "" if not paginated(c.source) else f"{esc(c.clause or '(no clause)')} · "
+        clause = f"{esc(c.clause)} · " if paginated(c.source) and c.clause else ""
         cards.append(
             f'<div class="msra-source" id="src-{turn}-{n}" data-chunk="{esc(c.chunk_id)}" data-view="{turn}-{n}">'
             f"<div><b>{esc(c.marker)} {esc(c.title)}</b></div>"

@@ -111,7 +111,7 @@ def pdf_view_html(path: Path, citation: Citation) -> str:
     return (
         f'<div class="msra-viewer" data-kind="pdf" data-page="{page_no}">'
         f'<div class="msra-crumbs"><b>{esc(citation.marker)} {esc(citation.title)}</b> · p. {page_no}'
-        f" · {esc(citation.clause)}</div>{note}"
+        f"{' · ' + esc(citation.clause) if citation.clause else ''}</div>{note}"
         f'<div class="msra-page"><img alt="page {page_no} of {esc(citation.source)}" '
         f'src="data:image/png;base64,{data}">{boxes}</div></div>'
     )
