@@ -265,7 +265,7 @@ def _pending_scratch_gone(pg) -> bool:  # type: ignore[no-untyped-def]
 def test_draft_and_check_errors_in_words_and_temp_folders_removed(page) -> None:  # type: ignore[no-untyped-def]
     _tab(page, "Draft")
     page.click("#draft-btn")
-    page.wait_for_function("document.querySelector('#draft-status').innerText.includes('plan section')")
+    page.wait_for_function("document.querySelector('#draft-status').innerText.includes('site form is empty')")
     page.locator("#draft-section input").click()
     page.get_by_role("option").filter(has_text="opsoil").first.click()
     page.fill("#draft-site-name textarea, #draft-site-name input", "Test Ridge Mine")
@@ -275,12 +275,15 @@ def test_draft_and_check_errors_in_words_and_temp_folders_removed(page) -> None:
     page.fill("#draft-site-country textarea, #draft-site-country input", "United States")
     page.click("#draft-btn")
     page.wait_for_function("document.querySelector('#draft-preview').innerText.length > 50", timeout=90_000)
-    assert page.locator("#draft-status").inner_text().strip() == ""
+    assert page.locator("#draft-status").inner_text().strip().startswith("Drafted 1 section")
     assert _pending_scratch_gone(page), "the msra-draft- folder is removed when the request ends"
     page.locator("#draft-md a").first.wait_for()  # still downloadable from Gradio's own copy
     _tab(page, "Check")
     page.click("#check-btn")
-    page.wait_for_function("document.querySelector('#check-status').innerText.includes('Upload a plan')")
+    page.wait_for_function(  # the first missing field is named: the site profile, or the plan itself
+        "(t => t.includes('site form is empty') || t.includes('upload a plan'))"
+        "(document.querySelector('#check-status').innerText.toLowerCase())"
+    )
     assert page.get_by_text(re.compile("^Error$")).count() == 0
 
 
