@@ -121,13 +121,13 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def run(
-    set_name: str, split: str, *, ungated: bool = False, limit: int | None = None, every: int = 1
+    set_name: str, split: str, *, ungated: bool = False, limit: int | None = None, every: int = 1, start: int = 0
 ) -> dict[str, Any]:
     overrides: dict[str, Any] = {"refusal_threshold": -5.0, "answerability_model": ""} if ungated else {}
     assistant = open_assistant(set_name, **overrides)
-    questions = load_questions(set_name, split)[::every][:limit]
+    questions = load_questions(set_name, split)[start::every][:limit]
     OUT.mkdir(parents=True, exist_ok=True)
-    suffix = "-ungated" if ungated else ""
+    suffix = ("-ungated" if ungated else "") + (f"-from{start}" if start else "")
     rows = []
     with (OUT / f"{set_name}-{split}{suffix}.jsonl").open("w", encoding="utf-8") as fh:
         for q in questions:  # written as they come: a long run can be read while it goes on
@@ -210,9 +210,10 @@ def main() -> None:
     parser.add_argument("--ungated", action="store_true", help="no refusal gate: training rows with features")
     parser.add_argument("--limit", type=int, default=None, help="first N questions only (a quick look)")
     parser.add_argument("--every", type=int, default=1, help="every Nth question only (a quicker sample)")
+    parser.add_argument("--start", type=int, default=0, help="with --every: start at this question (another sample)")
     parser.add_argument("--rescore", type=Path, default=None, help="apply this model file to the --ungated rows")
     args = parser.parse_args()
-    if args.set.startswith("own-"):
+    if args.set.startswith("own-") and not args.rescore:
         summary = run_own(args.set[4:], ungated=args.ungated)
         print(json.dumps({"set": args.set, "ungated": args.ungated} | summary, indent=1))
         return
@@ -221,7 +222,7 @@ def main() -> None:
         head = {"set": args.set, "split": args.split, "rescored_with": str(args.rescore)}
         print(json.dumps(head | summary, indent=1))
         return
-    summary = run(args.set, args.split, ungated=args.ungated, limit=args.limit, every=args.every)
+    summary = run(args.set, args.split, ungated=args.ungated, limit=args.limit, every=args.every, start=args.start)
     print(json.dumps({"set": args.set, "split": args.split, "ungated": args.ungated, **summary}, indent=1))
 
 

@@ -31,6 +31,7 @@ class AnswerabilityModel:
     coef: tuple[float, ...]
     intercept: float
     thresholds: dict[str, tuple[float, float]]  # language -> (hedge at, answer at)
+    refuse_below: dict[str, float]  # language -> evidence score (assistant.answer.evidence) that is off-topic
 
     def probability(self, evidence: dict[str, float]) -> float:
         """P(the composed answer holds the fact) from the evidence features (missing features count 0)."""
@@ -39,12 +40,22 @@ class AnswerabilityModel:
             z += w * (derived(evidence, name) - m) / s
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
-    def outcome(self, p: float, language: str, offset: float = 0.0) -> str:
-        """answered / hedged / refused for probability ``p``; ``offset`` (refusal_threshold) raises both bars."""
+    def outcome(
+        self, p: float, language: str, offset: float = 0.0, score: float | None = None, focus_missing: bool = False
+    ) -> str:
+        """answered / hedged / refused for probability ``p``; ``offset`` (refusal_threshold) raises both bars.
+
+        ``score``, the hand-set evidence score, refuses outright below ``refuse_below``: questions about
+        something the passages do not mention at all (off-topic), which the training sets do not contain.
+        ``focus_missing`` (no quoted unit holds what is asked: a year, a cost, the species) lowers the
+        outcome one step: a near-topic passage is at most shown as the closest one, never asserted.
+        """
+        if score is not None and score < self.refuse_below.get(language, -9.0) + offset:
+            return "refused"
         hedge_at, answer_at = self.thresholds.get(language) or self.thresholds["en"]
-        if p >= answer_at + offset:
-            return "answered"
-        return "hedged" if p >= hedge_at + offset else "refused"
+        step = 2 if p >= answer_at + offset else 1 if p >= hedge_at + offset else 0
+        step -= 1 if focus_missing and offset > -0.5 else 0
+        return ("refused", "hedged", "answered")[max(step, 0)]
 
 
 def derived(evidence: dict[str, float], name: str) -> float:
@@ -64,6 +75,7 @@ def model_from_dict(data: dict) -> AnswerabilityModel:
         coef=tuple(float(x) for x in data["coef"]),
         intercept=float(data["intercept"]),
         thresholds={k: (float(v[0]), float(v[1])) for k, v in data["thresholds"].items()},
+        refuse_below={k: float(v) for k, v in data.get("refuse_below", {}).items()},
     )
 
 

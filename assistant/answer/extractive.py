@@ -172,7 +172,8 @@ class ExtractiveEngine:
             ev["outcome"] = 0.0 if refuse else 2.0
             return REFUSAL if refuse else rendered
         p = model.probability(ev)
-        outcome = model.outcome(p, "zh" if has_cjk(question) else "en", offset)
+        lang = "zh" if has_cjk(question) else "en"
+        outcome = model.outcome(p, lang, offset, ev.get("score"), ev.get("focus_missing", 0.0) > 0)
         ev.update({"confidence": p, "outcome": {"answered": 2.0, "hedged": 1.0, "refused": 0.0}[outcome]})
         if outcome == "answered":
             return rendered
