@@ -75,12 +75,11 @@ def decide(model: dict[str, Any], evidence: dict[str, float], offset: float = 0.
     )
     p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
     lang = "zh" if evidence.get("chinese", 0.0) > 0 else "en"
-    if evidence.get("score", 0.0) < model.get("refuse_below", {}).get(lang, -9.0) + offset:
+    rule = evidence["score"] < HAND_THRESHOLD + offset or (evidence.get("focus_missing", 0.0) > 0 and offset > -0.5)
+    if rule and evidence.get("ans_cov", 1.0) < model.get("gate", {}).get(lang, 2.0):
         return "refused", p
     hedge_at, answer_at = model["thresholds"][lang]
-    step = 2 if p >= answer_at + offset else 1 if p >= hedge_at + offset else 0
-    step -= 1 if evidence.get("focus_missing", 0.0) > 0 and offset > -0.5 else 0
-    return ("refused", "hedged", "answered")[max(step, 0)], p
+    return ("answered" if p >= answer_at + offset else "hedged" if p >= hedge_at + offset else "refused"), p
 
 
 def matrix(rows: list[dict[str, Any]]) -> list[list[float]]:
@@ -101,18 +100,6 @@ def rates(rows: list[dict[str, Any]], probs: list[float], hedge_at: float, answe
 
 def is_lang(row: dict[str, Any], lang: str) -> bool:
     return (row["evidence"].get("chinese", 0.0) > 0) == (lang == "zh")
-
-
-def refuse_floor(rows: list[dict[str, Any]], max_refused: float) -> float:
-    """The highest evidence score (at most the hand-set threshold) below which at most ``max_refused`` of the
-    answerable questions fall: below it a question is refused outright (off-topic)."""
-    scores = [r["evidence"]["score"] for r in rows if r["answerable"]]
-    best = -1.0
-    for i in range(0, 49):
-        t = round(-1.0 + i * 0.025, 3)
-        if t <= HAND_THRESHOLD and sum(s < t for s in scores) <= max_refused * len(scores):
-            best = t
-    return best
 
 
 def choose(
@@ -139,8 +126,12 @@ def main() -> None:
     parser.add_argument("--max-refused", type=float, nargs=2, default=[0.04, 0.08], metavar=("EN", "ZH"))
     parser.add_argument("--max-hedged", type=float, default=0.09)
     parser.add_argument(
-        "--floor-refused", type=float, nargs=2, default=[0.035, 0.01], metavar=("EN", "ZH"),
-        help="share of answerable questions the off-topic floor may refuse",
+        "--gate", type=float, nargs=2, default=[2.0, 0.45], metavar=("EN", "ZH"),
+        help="answer-text coverage below which the hand-set rule's refusal stands (2: always)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--answer-at", type=float, nargs=2, default=None, metavar=("EN", "ZH"),
+        help="set the answered thresholds instead of choosing them on dev (hedged below, never refused)",
     )  # fmt: skip
     args = parser.parse_args()
     from sklearn.linear_model import LogisticRegression
@@ -162,15 +153,17 @@ def main() -> None:
     }
     dev_probs = list(clf.predict_proba(scaler.transform(matrix(dev)))[:, 1])
     print(f"train n={len(train)} dev n={len(dev)}; dev AUC {roc_auc_score([label(r) for r in dev], dev_probs):.3f}")
-    data["refuse_below"] = {}
-    for lang, max_refused, floor_refused in zip(("en", "zh"), args.max_refused, args.floor_refused, strict=True):
-        floor = refuse_floor([r for r in train + dev if is_lang(r, lang)], floor_refused)
-        data["refuse_below"][lang] = floor
-        idx = [i for i, r in enumerate(dev) if is_lang(r, lang)]
-        rows = [dev[i] for i in idx]
-        probs = [dev_probs[i] if dev[i]["evidence"]["score"] >= floor else -1.0 for i in idx]
-        print(f"{lang}: refused outright below evidence score {floor:.3f}")
-        hedge_at, answer_at = choose(rows, probs, max_refused, args.max_hedged)
+    data["gate"] = dict(zip(("en", "zh"), args.gate, strict=True))
+    for n, (lang, max_refused) in enumerate(zip(("en", "zh"), args.max_refused, strict=True)):
+        rows = [r for r in dev if is_lang(r, lang)]
+        probs = [decide(data | {"thresholds": {lang: [0.0, 0.0]}}, r["evidence"])[1] for r in rows]
+        # a refusal the gate keeps counts as refused whatever the probability
+        probs = [-1.0 if decide(data | {"thresholds": {lang: [0.0, 0.0]}}, r["evidence"])[0] == "refused" else p
+                 for r, p in zip(rows, probs, strict=True)]  # fmt: skip
+        if args.answer_at:
+            hedge_at, answer_at = 0.0, args.answer_at[n]
+        else:
+            hedge_at, answer_at = choose(rows, probs, max_refused, args.max_hedged)
         data["thresholds"][lang] = [hedge_at, answer_at]
         shown = {k: round(v, 3) for k, v in rates(rows, probs, hedge_at, answer_at).items()}
         print(f"{lang}: hedge at {hedge_at:.2f}, answer at {answer_at:.2f}; dev {shown}")

@@ -44,6 +44,10 @@ def test_probability_rises_with_evidence_and_outcomes_follow_thresholds() -> Non
     assert 0.0 < low < mid < high < 1.0
     assert [model.outcome(p, "en") for p in (0.1, 0.4, 0.9)] == ["refused", "hedged", "answered"]
     assert model.outcome(0.9, "en", offset=0.7) == "refused"  # refusal_threshold raises both bars
+    assert model.outcome(0.9, "en", rule_refuses=True, ans_cov=0.9) == "refused"  # no gate: the rule stands
+    gated = model_from_dict(_model(0.3, 0.6) | {"gate": {"en": 0.5}})
+    assert gated.outcome(0.9, "en", rule_refuses=True, ans_cov=0.4) == "refused"
+    assert gated.outcome(0.9, "en", rule_refuses=True, ans_cov=0.6) == "answered"
 
 
 def test_unreadable_model_file_names_the_fix(tmp_path: Path) -> None:

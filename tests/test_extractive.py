@@ -156,11 +156,7 @@ def test_refuses_when_the_focus_is_not_in_the_chosen_sentences(hash_settings, q:
 
     # the hash embedder's word vectors carry no meaning: judge words by their letters only
     monkeypatch.setattr(extractive, "TARGET_SIMILARITY", 1.01)
-    ans = _focus_answer(hash_settings, q)
-    # never asserted: refused, or hedged (plain words that the documents may not answer, then the passage)
-    assert ans.refused or (ans.outcome == "hedged" and ans.answer.startswith("The indexed documents may not"))
-    hand_set = _focus_answer(hash_settings.model_copy(update={"answerability_model": ""}), q)
-    assert hand_set.refused
+    assert _focus_answer(hash_settings, q).refused
 
 
 def test_answers_when_the_focus_is_covered(hash_settings) -> None:

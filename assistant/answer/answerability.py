@@ -31,7 +31,7 @@ class AnswerabilityModel:
     coef: tuple[float, ...]
     intercept: float
     thresholds: dict[str, tuple[float, float]]  # language -> (hedge at, answer at)
-    refuse_below: dict[str, float]  # language -> evidence score (assistant.answer.evidence) that is off-topic
+    gate: dict[str, float]  # language -> answer-text coverage below which the hand-set rule's refusal stands
 
     def probability(self, evidence: dict[str, float]) -> float:
         """P(the composed answer holds the fact) from the evidence features (missing features count 0)."""
@@ -41,21 +41,22 @@ class AnswerabilityModel:
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def outcome(
-        self, p: float, language: str, offset: float = 0.0, score: float | None = None, focus_missing: bool = False
+        self, p: float, language: str, offset: float = 0.0, rule_refuses: bool = False, ans_cov: float = 1.0
     ) -> str:
         """answered / hedged / refused for probability ``p``; ``offset`` (refusal_threshold) raises both bars.
 
-        ``score``, the hand-set evidence score, refuses outright below ``refuse_below``: questions about
-        something the passages do not mention at all (off-topic), which the training sets do not contain.
-        ``focus_missing`` (no quoted unit holds what is asked: a year, a cost, the species) lowers the
-        outcome one step: a near-topic passage is at most shown as the closest one, never asserted.
+        ``rule_refuses``: the hand-set evidence rule (assistant.answer.evidence, calibrated on the project's own
+        gold sets) refuses. That refusal stands when the answer text covers less than ``gate[language]`` of the
+        question's terms: off-topic and near-topic questions stay refused, while a Chinese question whose
+        terms the quoted text does hold is left to the model (the rule refused 41 % of answerable CAIL2019
+        train questions).
         """
-        if score is not None and score < self.refuse_below.get(language, -9.0) + offset:
+        if rule_refuses and ans_cov < self.gate.get(language, 2.0):
             return "refused"
         hedge_at, answer_at = self.thresholds.get(language) or self.thresholds["en"]
-        step = 2 if p >= answer_at + offset else 1 if p >= hedge_at + offset else 0
-        step -= 1 if focus_missing and offset > -0.5 else 0
-        return ("refused", "hedged", "answered")[max(step, 0)]
+        if p >= answer_at + offset:
+            return "answered"
+        return "hedged" if p >= hedge_at + offset else "refused"
 
 
 def derived(evidence: dict[str, float], name: str) -> float:
@@ -75,7 +76,7 @@ def model_from_dict(data: dict) -> AnswerabilityModel:
         coef=tuple(float(x) for x in data["coef"]),
         intercept=float(data["intercept"]),
         thresholds={k: (float(v[0]), float(v[1])) for k, v in data["thresholds"].items()},
-        refuse_below={k: float(v) for k, v in data.get("refuse_below", {}).items()},
+        gate={k: float(v) for k, v in data.get("gate", {}).items()},
     )
 
 
