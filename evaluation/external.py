@@ -97,6 +97,24 @@ def score_row(q: dict[str, Any], answer: Any, set_name: str) -> dict[str, Any]:
     }
 
 
+def ece(rows: list[dict[str, Any]], bins: int = 10) -> float | None:
+    """Expected calibration error of ``confidence`` against "the composed answer holds the fact"."""
+    pairs = []
+    for r in rows:
+        if r.get("confidence") is None:
+            continue
+        right = r["answerable"] and (r["right_doc"] if r["kind"] in ("yes", "no") else r["fact_in_text"])
+        pairs.append((float(r["confidence"]), float(right)))
+    if not pairs:
+        return None
+    total = 0.0
+    for b in range(bins):
+        group = [(c, y) for c, y in pairs if b / bins <= c < (b + 1) / bins or (b == bins - 1 and c == 1.0)]
+        if group:
+            total += len(group) * abs(sum(c for c, _ in group) / len(group) - sum(y for _, y in group) / len(group))
+    return round(total / len(pairs), 3)
+
+
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     span = [r for r in rows if r["kind"] == "span"]
     answerable = [r for r in rows if r["answerable"]]
@@ -107,6 +125,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
     ms = sorted(r["ms"] for r in rows)
     return {
+        "ece": ece(rows),
         "questions": len(rows),
         "fact": rate([r["fact"] for r in span]),
         "fact_n": f"{sum(r['fact'] for r in span)}/{len(span)}",
