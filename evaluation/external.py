@@ -166,8 +166,8 @@ def rescore(set_name: str, split: str, model_path: Path) -> dict[str, Any]:
 
     model = json.loads(model_path.read_text(encoding="utf-8"))
     name = set_name if set_name.startswith("own-") else f"{set_name}-{split}"
-    path = OUT / f"{name}-ungated.jsonl"
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    paths = sorted(OUT.glob(f"{name}-ungated*.jsonl"))  # -fromN: further samples (--every N --start S)
+    rows = [json.loads(line) for p in paths for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
     for r in rows:
         r["evidence"] = overlap_features(r["question"], r["answer"]) | r["evidence"]
         r["outcome"], r["confidence"] = decide(model, r["evidence"])
