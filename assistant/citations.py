@@ -102,7 +102,7 @@ def finalize_answer(question: str, text: str, passages: list[Passage], *, engine
     stripped = text.strip()
     if not stripped or _REFUSAL_START.match(stripped):
         # Whatever follows a refusal is not an answer (a small model was seen adding a planted <script> there).
-        return Answer(question=question, answer=REFUSAL, refused=True, engine=engine)
+        return Answer(question=question, answer=REFUSAL, refused=True, outcome="refused", engine=engine)
     dropped: list[str] = []
     renumber: dict[int, int] = {}  # old marker → new marker
     by_chunk: dict[str, int] = {}

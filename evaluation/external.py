@@ -97,6 +97,24 @@ def score_row(q: dict[str, Any], answer: Any, set_name: str) -> dict[str, Any]:
     }
 
 
+def ece(rows: list[dict[str, Any]], bins: int = 10) -> float | None:
+    """Expected calibration error of ``confidence`` against "the composed answer holds the fact"."""
+    pairs = []
+    for r in rows:
+        if r.get("confidence") is None:
+            continue
+        right = r["answerable"] and (r["right_doc"] if r["kind"] in ("yes", "no") else r["fact_in_text"])
+        pairs.append((float(r["confidence"]), float(right)))
+    if not pairs:
+        return None
+    total = 0.0
+    for b in range(bins):
+        group = [(c, y) for c, y in pairs if b / bins <= c < (b + 1) / bins or (b == bins - 1 and c == 1.0)]
+        if group:
+            total += len(group) * abs(sum(c for c, _ in group) / len(group) - sum(y for _, y in group) / len(group))
+    return round(total / len(pairs), 3)
+
+
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     span = [r for r in rows if r["kind"] == "span"]
     answerable = [r for r in rows if r["answerable"]]
@@ -107,6 +125,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
     ms = sorted(r["ms"] for r in rows)
     return {
+        "ece": ece(rows),
         "questions": len(rows),
         "fact": rate([r["fact"] for r in span]),
         "fact_n": f"{sum(r['fact'] for r in span)}/{len(span)}",
@@ -121,13 +140,13 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def run(
-    set_name: str, split: str, *, ungated: bool = False, limit: int | None = None, every: int = 1
+    set_name: str, split: str, *, ungated: bool = False, limit: int | None = None, every: int = 1, start: int = 0
 ) -> dict[str, Any]:
     overrides: dict[str, Any] = {"refusal_threshold": -5.0, "answerability_model": ""} if ungated else {}
     assistant = open_assistant(set_name, **overrides)
-    questions = load_questions(set_name, split)[::every][:limit]
+    questions = load_questions(set_name, split)[start::every][:limit]
     OUT.mkdir(parents=True, exist_ok=True)
-    suffix = "-ungated" if ungated else ""
+    suffix = ("-ungated" if ungated else "") + (f"-from{start}" if start else "")
     rows = []
     with (OUT / f"{set_name}-{split}{suffix}.jsonl").open("w", encoding="utf-8") as fh:
         for q in questions:  # written as they come: a long run can be read while it goes on
@@ -147,8 +166,8 @@ def rescore(set_name: str, split: str, model_path: Path) -> dict[str, Any]:
 
     model = json.loads(model_path.read_text(encoding="utf-8"))
     name = set_name if set_name.startswith("own-") else f"{set_name}-{split}"
-    path = OUT / f"{name}-ungated.jsonl"
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    paths = sorted(OUT.glob(f"{name}-ungated*.jsonl"))  # -fromN: further samples (--every N --start S)
+    rows = [json.loads(line) for p in paths for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
     for r in rows:
         r["evidence"] = overlap_features(r["question"], r["answer"]) | r["evidence"]
         r["outcome"], r["confidence"] = decide(model, r["evidence"])
@@ -210,9 +229,10 @@ def main() -> None:
     parser.add_argument("--ungated", action="store_true", help="no refusal gate: training rows with features")
     parser.add_argument("--limit", type=int, default=None, help="first N questions only (a quick look)")
     parser.add_argument("--every", type=int, default=1, help="every Nth question only (a quicker sample)")
+    parser.add_argument("--start", type=int, default=0, help="with --every: start at this question (another sample)")
     parser.add_argument("--rescore", type=Path, default=None, help="apply this model file to the --ungated rows")
     args = parser.parse_args()
-    if args.set.startswith("own-"):
+    if args.set.startswith("own-") and not args.rescore:
         summary = run_own(args.set[4:], ungated=args.ungated)
         print(json.dumps({"set": args.set, "ungated": args.ungated} | summary, indent=1))
         return
@@ -221,7 +241,7 @@ def main() -> None:
         head = {"set": args.set, "split": args.split, "rescored_with": str(args.rescore)}
         print(json.dumps(head | summary, indent=1))
         return
-    summary = run(args.set, args.split, ungated=args.ungated, limit=args.limit, every=args.every)
+    summary = run(args.set, args.split, ungated=args.ungated, limit=args.limit, every=args.every, start=args.start)
     print(json.dumps({"set": args.set, "split": args.split, "ungated": args.ungated, **summary}, indent=1))
 
 

@@ -167,12 +167,12 @@ class ExtractiveEngine:
         offset = self.settings.refusal_threshold
         model = load_model(self.settings.answerability_model)
         ev.update(overlap_features(question, rendered))
+        refuse = ev["score"] < THRESHOLD + offset or (ev["focus_missing"] > 0 and not offset < -0.5)
         if model is None:
-            refuse = ev["score"] < THRESHOLD + offset or (ev["focus_missing"] > 0 and not offset < -0.5)
             ev["outcome"] = 0.0 if refuse else 2.0
             return REFUSAL if refuse else rendered
         p = model.probability(ev)
-        outcome = model.outcome(p, "zh" if has_cjk(question) else "en", offset)
+        outcome = model.outcome(p, "zh" if has_cjk(question) else "en", offset, refuse, ev["ans_cov"])
         ev.update({"confidence": p, "outcome": {"answered": 2.0, "hedged": 1.0, "refused": 0.0}[outcome]})
         if outcome == "answered":
             return rendered

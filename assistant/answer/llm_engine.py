@@ -101,7 +101,7 @@ class LLMEngine:
         yield self._finalize(question, "".join(pieces), passages, ts.finish_reason)
 
     def _refusal(self, question: str) -> Answer:
-        return Answer(question=question, answer=REFUSAL, refused=True, engine=self.name)
+        return Answer(question=question, answer=REFUSAL, refused=True, outcome="refused", engine=self.name)
 
     def _finalize(self, question: str, text: str, passages: list[Passage], finish: str | None) -> Answer:
         from assistant.citations import finalize_answer
