@@ -41,6 +41,7 @@ from assistant.core.errors import StoreError
 from assistant.core.references import chunk_keys
 from assistant.core.tokens import TOKENIZER_VERSION, tokenize
 from assistant.core.types import Chunk
+from indexing.chunking import index_text as chunking_index_text
 from indexing.diskspace import no_room_error
 from indexing.store import Where, matches
 
@@ -90,11 +91,7 @@ class _Saved:
 
 
 def index_text(chunk: Chunk) -> str:
-    """What BM25 indexes for a chunk: the chunking module's index text when it exists, else the text."""
-    try:
-        from indexing.chunking import index_text as chunking_index_text
-    except ImportError:
-        return f"{chunk.title}\n{chunk.clause}\n{' '.join(chunk.aliases)}\n{chunk.text}"
+    """What BM25 indexes for a chunk: the chunking module's index text (title, clause path, aliases, text)."""
     return chunking_index_text(chunk)
 
 

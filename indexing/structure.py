@@ -27,6 +27,9 @@ from indexing.headings import (
     markdown_heading,
     title_line,
 )
+from indexing.tree import Node
+
+__all__ = ["FOLD_CHARS", "Node", "PagedClause", "build_tree", "parse_clauses"]
 
 #: Enumerated sub-paragraphs stay inside their parent paragraph while the whole is at most this long.
 FOLD_CHARS = 2000
@@ -45,31 +48,6 @@ class PagedClause(Clause):
     """A clause that also knows where its pages start inside its text."""
 
     page_breaks: list[tuple[int, int]] = field(default_factory=list)  # (offset in text, page) per page start
-
-
-@dataclass(slots=True, eq=False)
-class Node:
-    """A clause while the tree is being built."""
-
-    label: str
-    kind: str
-    group: str = ""
-    level: int = 0  # Markdown level; 0 for plain-line headings and enumerators
-    number: str = ""
-    value: int | None = None
-    style: str | None = None  # enumerator style: num, lalpha, ualpha, lroman, uroman
-    designation: str = ""  # "(20)" for enumerated clauses
-    parent: Node | None = None
-    children: dict[str, Node] = field(default_factory=dict)
-    lines: list[tuple[int, str]] = field(default_factory=list)  # (page, line)
-    aliases: list[str] = field(default_factory=list)
-
-    def add(self, page: int, line: str) -> None:
-        if line.strip() or (self.lines and self.lines[-1][1]):
-            self.lines.append((page, line))
-
-    def chars(self) -> int:
-        return sum(len(t) for _, t in self.lines) + sum(c.chars() for c in self.children.values())
 
 
 class _Builder:

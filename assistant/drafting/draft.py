@@ -12,12 +12,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.core.types import Citation, Passage
-from assistant.drafting.evidence import Evidence, EvidenceFinder
+from assistant.core.types import Citation
+from assistant.drafting.evidence import EvidenceFinder
+from assistant.drafting.references import NO_EVIDENCE, References
 from assistant.drafting.site import SiteProfile, jurisdictions_for, placeholder
 from assistant.drafting.templates import SectionTemplate, TemplateItem, load_section
 
-NO_EVIDENCE = "No indexed source covers this item yet."
 DraftEngine = Literal["extractive", "llm"]
 
 
@@ -86,22 +86,6 @@ def site_text(item: TemplateItem, site: SiteProfile) -> tuple[str, list[str]]:
     return f"{facts}.", missing
 
 
-class References:
-    """Numbers each cited chunk once, in order of first use, across the whole section."""
-
-    def __init__(self) -> None:
-        self._by_chunk: dict[str, Citation] = {}
-
-    def cite(self, passage: Passage, quote: str) -> str:
-        c = passage.chunk
-        if c.chunk_id not in self._by_chunk:
-            self._by_chunk[c.chunk_id] = Citation.from_chunk(f"[{len(self._by_chunk) + 1}]", c, quote)
-        return self._by_chunk[c.chunk_id].marker
-
-    def all(self) -> list[Citation]:
-        return list(self._by_chunk.values())
-
-
 class Drafter:
     """Drafts plan sections over an ``Assistant`` (anything with ``retrieve``, ``embedder``, ``settings``)."""
 
@@ -157,8 +141,3 @@ class Drafter:
             items=items,
             references=refs.all(),
         )
-
-
-def evidence_citations(evidence: list[Evidence], refs: References) -> list[tuple[str, Evidence]]:
-    """Markers for a list of evidence sentences (used by the LLM path and the plan check)."""
-    return [(refs.cite(e.passage, e.sentence), e) for e in evidence]

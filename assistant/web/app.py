@@ -6,60 +6,21 @@ as a generic message, so no stack trace, path or secret reaches the page.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import tempfile
-from collections.abc import Callable, Iterator
-from functools import wraps
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
 
 import gradio as gr
 
-from assistant.core.errors import MsraError, public_message
 from assistant.core.filters import build_filters
 from assistant.core.types import Answer
 from assistant.service import Assistant
 from assistant.web import render
+from assistant.web.guard import guarded, user_message
 
 log = logging.getLogger("msra.web")
-F = TypeVar("F", bound=Callable[..., Any])
 Turn = tuple[str, Answer | None, str]
-
-
-def user_message(exc: BaseException) -> str:
-    if isinstance(exc, MsraError):
-        return public_message(exc)
-    log.exception("unexpected error in the web app", exc_info=exc)
-    return "Something went wrong on the server; the error was logged. Try again, or check the server log."
-
-
-def guarded(fn: F) -> F:
-    """Turn errors into a gr.Error with a clean message (generators too)."""
-
-    if inspect.isgeneratorfunction(fn):
-
-        @wraps(fn)
-        def gen_wrapper(*args: Any, **kwargs: Any) -> Any:
-            try:
-                yield from fn(*args, **kwargs)
-            except gr.Error:
-                raise
-            except Exception as exc:
-                raise gr.Error(user_message(exc)) from None
-
-        return gen_wrapper  # type: ignore[return-value]
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except gr.Error:
-            raise
-        except Exception as exc:
-            raise gr.Error(user_message(exc)) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def filters_from(jurisdictions: list[str] | None, kinds: list[str] | None, docs: list[str] | None) -> dict | None:

@@ -11,9 +11,10 @@ from assistant.core.errors import IngestError
 from assistant.core.types import DOC_KINDS, Chunk
 from assistant.service import Assistant
 from assistant.web import render
-from assistant.web.app import guarded
+from assistant.web.guard import guarded
 from assistant.web.quiz import QuizQuestion, grade, make_question
 from assistant.web.security import store_upload
+from indexing.filetypes import SUPPORTED_SUFFIXES
 
 DOC_COLUMNS = ["doc_id", "title", "kind", "jurisdiction", "language", "pages", "chunks", "last indexed"]
 
@@ -103,7 +104,7 @@ def library_tab(assistant: Assistant) -> None:
             files = gr.File(
                 file_count="multiple",
                 label="Documents (PDF, DOCX, MD, TXT, HTML)",
-                file_types=[".pdf", ".docx", ".md", ".txt", ".html", ".htm"],
+                file_types=list(SUPPORTED_SUFFIXES),
                 elem_id="upload-files",
             )
             with gr.Row():

@@ -12,7 +12,7 @@ import gradio as gr
 from assistant.core.errors import ConfigError
 from assistant.service import Assistant
 from assistant.web import render
-from assistant.web.app import guarded
+from assistant.web.guard import guarded
 
 PROFILE_FIELDS = [
     ("name", "Site name"),
