@@ -95,10 +95,6 @@ HEADLINE = (
 )
 
 
-def higher_is_better(metric: str) -> bool:
-    return METRICS[metric][0]
-
-
 # ---- ranking ---------------------------------------------------------------------------------
 
 

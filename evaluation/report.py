@@ -38,10 +38,8 @@ def git_commit(repo: Path) -> str | None:
 
 def prompt_versions(prompts_dir: Path | None) -> dict[str, Any]:
     """Name -> version of every prompt file, when assistant.prompts can tell."""
-    try:
-        from assistant.prompts import prompt_versions as versions
-    except ImportError:
-        return {}
+    from assistant.prompts import prompt_versions as versions
+
     if prompts_dir is None:
         return {}
     try:

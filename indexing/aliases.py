@@ -10,12 +10,9 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from assistant.core.numerals import int_to_cn, int_to_roman
-
-if TYPE_CHECKING:
-    from indexing.structure import Node
+from indexing.tree import Node
 
 _CFR_REF = re.compile(r"\b(\d{1,2})\s*C\.?\s?F\.?\s?R\.?\s*(?:[Pp]arts?\s*|§+\s*)?(\d{1,4})\b")
 _ANCHORS = frozenset({"sec_sym", "article", "cn_article", "section", "provision", "numbered"})

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SUPPORTED_SUFFIXES = frozenset({".pdf", ".md", ".markdown", ".txt", ".html", ".htm", ".docx"})
-SIDECAR_SUFFIXES = (".meta.toml", ".meta.yaml", ".meta.yml")
-MANIFEST_NAME = "sources.toml"
+from indexing.filetypes import MANIFEST_NAME, SIDECAR_SUFFIXES, SUPPORTED_SUFFIXES
+from indexing.metadata import load_manifest
 
 
 @dataclass(slots=True)
@@ -61,8 +60,6 @@ class _Manifests:
 
     def _load(self, path: Path) -> dict[str, dict[str, Any]]:
         if path not in self._cache:
-            from indexing.metadata import load_manifest
-
             self._cache[path] = load_manifest(path)
         return self._cache[path]
 

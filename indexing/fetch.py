@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
+from indexing.filetypes import CONTENT_TYPES
+from indexing.metadata import read_sources
+
 if TYPE_CHECKING:
     import httpx
 
@@ -29,21 +32,7 @@ class FetchResult:
     message: str
 
 
-def read_sources(manifest: Path) -> list[dict[str, Any]]:
-    """The ``[[source]]`` tables of a manifest (empty if it has none)."""
-    data = tomllib.loads(manifest.read_text(encoding="utf-8"))
-    sources = data.get("source", [])
-    return [s for s in sources if isinstance(s, dict)]
-
-
-_EXTENSIONS = {
-    "application/pdf": ".pdf",
-    "text/html": ".html",
-    "application/xhtml+xml": ".html",
-    "text/plain": ".txt",
-    "text/markdown": ".md",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
-}
+_EXTENSIONS = CONTENT_TYPES
 
 
 def target_name(source: dict[str, Any], content_type: str = "") -> str:

@@ -41,6 +41,7 @@ from assistant.core.errors import StoreError
 from assistant.core.references import chunk_keys
 from assistant.core.tokens import TOKENIZER_VERSION, tokenize
 from assistant.core.types import Chunk
+from indexing.chunking import index_text as chunking_index_text
 from indexing.diskspace import no_room_error
 from indexing.query_tokens import query_tokens
 from indexing.store import Where, matches
@@ -91,12 +92,50 @@ class _Saved:
 
 
 def index_text(chunk: Chunk) -> str:
-    """What BM25 indexes for a chunk: the chunking module's index text when it exists, else the text."""
-    try:
-        from indexing.chunking import index_text as chunking_index_text
-    except ImportError:
-        return f"{chunk.title}\n{chunk.clause}\n{' '.join(chunk.aliases)}\n{chunk.text}"
+    """What BM25 indexes for a chunk: the chunking module's index text (title, clause path, aliases, text)."""
     return chunking_index_text(chunk)
+
+
+def _copy_kept(
+    old: _Saved, kept: list[int], files: tuple[Any, Any, Any], rows: list[np.ndarray], offsets: list[int]
+) -> None:
+    """Copy ``old``'s rows ``kept`` (metadata, clause keys, text and token ids) into the new generation's files."""
+    fm, fr, ft = files
+    with (old.base / "texts.jsonl").open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+        ends = [*old.text_offsets[1:].tolist(), len(m)]
+        for i in kept:
+            fm.write(old.meta_lines[i])
+            if old.ref_lines is not None:
+                fr.write(old.ref_lines[i])
+            else:
+                fr.write(json.dumps(_ref_keys(json.loads(old.meta_lines[i])), ensure_ascii=False) + "\n")
+            offsets.append(ft.tell())
+            ft.write(m[int(old.text_offsets[i]) : ends[i]])
+            rows.append(old.tokens[old.token_offsets[i] : old.token_offsets[i + 1]])
+
+
+def _write_bm25(tmp: Path, rows: list[np.ndarray], words: list[str]) -> None:
+    """Token ids, vocabulary and the bm25s arrays of a new generation in ``tmp``.
+
+    The tokens still in use are renumbered, so removed documents do not leave their words behind.
+    """
+    import bm25s
+    from bm25s.tokenization import Tokenized
+
+    flat = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)
+    used, renumbered = np.unique(flat, return_inverse=True)
+    renumbered = renumbered.astype(np.int32)
+    bounds = np.cumsum([0, *(len(r) for r in rows)]).astype(np.int64)
+    new_vocab = [words[u] for u in used.tolist()]
+    np.save(tmp / "tokens.npy", renumbered)
+    np.save(tmp / "token_offsets.npy", bounds)
+    (tmp / "vocab.json").write_text(json.dumps(new_vocab, ensure_ascii=False), encoding="utf-8")
+    if rows:
+        ids = [renumbered[bounds[i] : bounds[i + 1]].tolist() for i in range(len(rows))]
+        bm25 = bm25s.BM25()
+        bm25.index(Tokenized(ids=ids, vocab={t: i for i, t in enumerate(new_vocab)}), show_progress=False)
+        bm25.save(str(tmp / "bm25"), show_progress=False)
+    (tmp / "count").write_text(str(len(rows)))
 
 
 class LexicalIndex:
@@ -185,9 +224,6 @@ class LexicalIndex:
 
     def _write(self, chunks: Iterable[Chunk], old: _Saved | None, kept: list[int]) -> None:
         """Write a new generation of ``old``'s rows ``kept`` followed by ``chunks``, then make it current."""
-        import bm25s
-        from bm25s.tokenization import Tokenized
-
         self.folder.mkdir(parents=True, exist_ok=True)
         gen = f"gen-{uuid.uuid4().hex[:12]}"
         tmp = self.folder / f".{gen}.tmp"
@@ -202,22 +238,7 @@ class LexicalIndex:
                 (tmp / "texts.jsonl").open("wb") as ft,
             ):
                 if old is not None and kept:
-                    with (
-                        (old.base / "texts.jsonl").open("rb") as f,
-                        mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m,
-                    ):
-                        ends = [*old.text_offsets[1:].tolist(), len(m)]
-                        for i in kept:
-                            fm.write(old.meta_lines[i])
-                            if old.ref_lines is not None:
-                                fr.write(old.ref_lines[i])
-                            else:
-                                fr.write(
-                                    json.dumps(_ref_keys(json.loads(old.meta_lines[i])), ensure_ascii=False) + "\n"
-                                )
-                            offsets.append(ft.tell())
-                            ft.write(m[int(old.text_offsets[i]) : ends[i]])
-                            rows.append(old.tokens[old.token_offsets[i] : old.token_offsets[i + 1]])
+                    _copy_kept(old, kept, (fm, fr, ft), rows, offsets)
                 for chunk in chunks:
                     toks = tokenize(index_text(chunk), cjk=self.cjk)
                     rows.append(np.asarray([vocab.setdefault(t, len(vocab)) for t in toks], dtype=np.int32))
@@ -227,24 +248,8 @@ class LexicalIndex:
                     fr.write(json.dumps(_ref_keys(meta), ensure_ascii=False) + "\n")
                     offsets.append(ft.tell())
                     ft.write(json.dumps(chunk.text, ensure_ascii=False).encode("utf-8") + b"\n")
-            n = len(rows)
             np.save(tmp / "offsets.npy", np.asarray(offsets, dtype=np.int64))
-            # Renumber the tokens still in use, so removed documents do not leave their words behind.
-            flat = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)
-            used, renumbered = np.unique(flat, return_inverse=True)
-            renumbered = renumbered.astype(np.int32)
-            bounds = np.cumsum([0, *(len(r) for r in rows)]).astype(np.int64)
-            words = list(vocab)
-            new_vocab = [words[u] for u in used.tolist()]
-            np.save(tmp / "tokens.npy", renumbered)
-            np.save(tmp / "token_offsets.npy", bounds)
-            (tmp / "vocab.json").write_text(json.dumps(new_vocab, ensure_ascii=False), encoding="utf-8")
-            if n:
-                ids = [renumbered[bounds[i] : bounds[i + 1]].tolist() for i in range(n)]
-                bm25 = bm25s.BM25()
-                bm25.index(Tokenized(ids=ids, vocab={t: i for i, t in enumerate(new_vocab)}), show_progress=False)
-                bm25.save(str(tmp / "bm25"), show_progress=False)
-            (tmp / "count").write_text(str(n))
+            _write_bm25(tmp, rows, list(vocab))
             (tmp / "tokenizer").write_text(_tokenizer_id(self.cjk))
             os.replace(tmp, self.folder / gen)
             pointer = self.folder / f".CURRENT.{gen}"

@@ -39,8 +39,8 @@ from typing import Any
 from assistant.core.errors import ConfigError
 from assistant.core.text import CJK_RE
 from assistant.core.types import DOC_KINDS, DocumentMeta, LoadedDocument
+from indexing.filetypes import SIDECAR_SUFFIXES
 
-SIDECAR_SUFFIXES: tuple[str, ...] = (".meta.toml", ".meta.yaml", ".meta.yml")
 _META_KEYS = ("doc_id", "title", "kind", "jurisdiction", "language", "version", "effective_date", "status", "url")
 STATUSES = ("in-force", "superseded", "repealed")
 _STATUS_WORDS = {
@@ -144,11 +144,18 @@ def load_sidecar(path: Path | str) -> dict[str, Any]:
     return _clean(data, side, strict_keys=True)
 
 
-def load_manifest(path: Path | str) -> dict[str, dict[str, Any]]:
-    """Entries of a sources.toml manifest keyed by file name; {} when the file does not exist."""
+def read_sources(path: Path | str, *, required: bool = False) -> list[dict[str, Any]]:
+    """The ``[[source]]`` tables of a sources.toml manifest, as written; [] when the file does not exist
+    (a ConfigError when it is ``required``).
+
+    The one reader of manifests: :func:`load_manifest` (ingest), ``indexing.fetch`` (downloads), the CLI and
+    the Python API use it.
+    """
     path = Path(path)
     if not path.is_file():
-        return {}
+        if required:
+            raise ConfigError(f"{path}: no such manifest; give the path of a sources.toml with [[source]] tables")
+        return []
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -156,10 +163,17 @@ def load_manifest(path: Path | str) -> dict[str, dict[str, Any]]:
     sources = data.get("source", [])
     if not isinstance(sources, list):
         raise ConfigError(f"{path}: 'source' must be an array of tables ([[source]])")
-    out: dict[str, dict[str, Any]] = {}
     for i, entry in enumerate(sources, start=1):
         if not isinstance(entry, dict):
             raise ConfigError(f"{path}: source #{i} is not a table")
+    return sources
+
+
+def load_manifest(path: Path | str) -> dict[str, dict[str, Any]]:
+    """Entries of a sources.toml manifest keyed by file name, checked; {} when the file does not exist."""
+    path = Path(path)
+    out: dict[str, dict[str, Any]] = {}
+    for i, entry in enumerate(read_sources(path), start=1):
         file = entry.get("file")
         if not file:
             continue

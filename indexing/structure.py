@@ -10,23 +10,23 @@ same parent re-enters the same clause, so breadcrumbs repeated before every sect
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 from assistant.core.types import Clause, LoadedDocument
 from indexing import aliases as alias_rules
 from indexing.enumerators import choose_style, enum_prefix, style_hint
 from indexing.headings import (
-    ARTICLE_KINDS,
     LEGAL_GROUPS,
     Heading,
     classify_line,
-    clean_label,
     enum_title_like,
     is_list_item,
     markdown_heading,
     title_line,
 )
+from indexing.tree import Node, PagedClause, all_nodes, common_ancestors, fold, walk
+
+__all__ = ["FOLD_CHARS", "Node", "PagedClause", "build_tree", "parse_clauses"]
 
 #: Enumerated sub-paragraphs stay inside their parent paragraph while the whole is at most this long.
 FOLD_CHARS = 2000
@@ -38,38 +38,6 @@ _CLOSED_NUMBER = re.compile(r"^(\d{1,3})\)\s+(\S.*)$")  # guidance paragraphs nu
 _GUIDANCE = re.compile(r"^guidance(?:\s+notes?)?\s*:?$", re.IGNORECASE)  # "Guidance" under a rule
 END_MATTER = frozenset({"schedule", "annex", "appendix"})
 _TITLE_HEADING = re.compile(r"^title\s+(\d+)\b", re.IGNORECASE)
-
-
-@dataclass(slots=True)
-class PagedClause(Clause):
-    """A clause that also knows where its pages start inside its text."""
-
-    page_breaks: list[tuple[int, int]] = field(default_factory=list)  # (offset in text, page) per page start
-
-
-@dataclass(slots=True, eq=False)
-class Node:
-    """A clause while the tree is being built."""
-
-    label: str
-    kind: str
-    group: str = ""
-    level: int = 0  # Markdown level; 0 for plain-line headings and enumerators
-    number: str = ""
-    value: int | None = None
-    style: str | None = None  # enumerator style: num, lalpha, ualpha, lroman, uroman
-    designation: str = ""  # "(20)" for enumerated clauses
-    parent: Node | None = None
-    children: dict[str, Node] = field(default_factory=dict)
-    lines: list[tuple[int, str]] = field(default_factory=list)  # (page, line)
-    aliases: list[str] = field(default_factory=list)
-
-    def add(self, page: int, line: str) -> None:
-        if line.strip() or (self.lines and self.lines[-1][1]):
-            self.lines.append((page, line))
-
-    def chars(self) -> int:
-        return sum(len(t) for _, t in self.lines) + sum(c.chars() for c in self.children.values())
 
 
 class _Builder:
@@ -276,6 +244,25 @@ def _starts_paragraph(lines: list[tuple[int, str]], i: int) -> bool:
     return previous[-1] in ".:;!?。；：" or classify_line(previous) is not None or len(previous) < 40
 
 
+def _heading_at(b: _Builder, lines: list[tuple[int, str]], i: int, stripped: str, markdown: bool) -> Heading | None:
+    """The heading line ``i`` opens, unless its neighbours show it is a list entry or a cross-reference."""
+    h = classify_line(stripped, _next_nonblank(lines, i, 1), markdown=markdown, in_cn_article=b.in_cn_article())
+    if h is None:
+        return None
+    if h.kind == "numbered" and not h.content:
+        number = tuple(int(x) for x in h.number.split("."))
+        if is_list_item(number, _next_nonblank(lines, i, -1), _next_nonblank(lines, i, 1)):
+            return None  # a run of numbered lines is a list (or a table of contents), not headings
+    if h.tight and h.value != b.last_article + 1:
+        return None
+    previous = _next_nonblank(lines, i, -1)
+    if (h.content or h.kind == "article") and h.kind != "cn_article" and _continues_sentence(previous):
+        return None  # "… as laid down in / Article 12 of …": a wrapped cross-reference, not a new article
+    if h.kind == "article" and not b.article_in_order(h, _starts_paragraph(lines, i)):
+        return None  # "Article 8." opening a line inside Article 14 is a reference, not a heading
+    return h
+
+
 def build_tree(doc: LoadedDocument) -> Node:
     """The clause tree of a document (root node with an empty label)."""
     lines = [(p.number, line) for p in doc.pages for line in p.text.split("\n")]
@@ -307,18 +294,7 @@ def build_tree(doc: LoadedDocument) -> Node:
         if not stripped:
             b.write(b.stack[-1], page, "")
             continue
-        h = classify_line(stripped, _next_nonblank(lines, i, 1), markdown=doc.markdown, in_cn_article=b.in_cn_article())
-        if h and h.kind == "numbered" and not h.content:
-            number = tuple(int(x) for x in h.number.split("."))
-            if is_list_item(number, _next_nonblank(lines, i, -1), _next_nonblank(lines, i, 1)):
-                h = None  # a run of numbered lines is a list (or a table of contents), not headings
-        if h and h.tight and h.value != b.last_article + 1:
-            h = None
-        previous = _next_nonblank(lines, i, -1)
-        if h and (h.content or h.kind == "article") and h.kind != "cn_article" and _continues_sentence(previous):
-            h = None  # "… as laid down in / Article 12 of …": a wrapped cross-reference, not a new article
-        if h and h.kind == "article" and not b.article_in_order(h, _starts_paragraph(lines, i)):
-            h = None  # "Article 8." opening a line inside Article 14 is a reference, not a heading
+        h = _heading_at(b, lines, i, stripped, doc.markdown)
         if h and h.bare:
             j = _next_index(lines, i)
             title = title_line(lines[j][1], _next_nonblank(lines, j, 1)) if j is not None else None
@@ -339,65 +315,6 @@ def build_tree(doc: LoadedDocument) -> Node:
     return b.root
 
 
-def _fold(node: Node, fold_chars: int) -> None:
-    """Keep short enumerated sub-paragraphs inside the clause above them (paragraph, article, §).
-
-    A plain-text "Section 14" whose subsections carry items of their own ("(3)" with "(a)"–"(c)") keeps
-    its subsections apart: "14(3)" is cited on its own, and folding would bury it among the others.
-    """
-    nested = node.kind == "section" and any(c.children for c in node.children.values())
-    for child in node.children.values():
-        _fold(child, fold_chars)
-    if (
-        not nested
-        and node.kind != "root"
-        and node.children
-        and all(c.kind == "enum" for c in node.children.values())
-        and node.chars() <= fold_chars
-    ):
-        for child in node.children.values():
-            node.lines.extend(child.lines)  # blank lines of the source are already in the lines
-            node.aliases.extend(a for a in child.aliases if a not in node.aliases)
-        node.children = {}
-
-
-def _clause(path: list[str], node: Node) -> PagedClause | None:
-    lines = list(node.lines)
-    while lines and not lines[-1][1].strip():
-        lines.pop()
-    if not lines:
-        return None
-    only = clean_label(lines[0][1]) if len(lines) == 1 else None
-    if only == node.designation or (only == node.label and node.children):
-        return None  # nothing but the enumerator or title: the path and sub-paragraphs carry it
-    parts: list[str] = []
-    breaks: list[tuple[int, int]] = [(0, lines[0][0])]
-    offset = 0
-    for page, text in lines:
-        if page != breaks[-1][1]:
-            breaks.append((offset, page))
-        parts.append(text)
-        offset += len(text) + 1
-    text = "\n".join(parts)
-    pages = [p for _, p in breaks]
-    return PagedClause(path, text, min(pages), max(pages), list(node.aliases), breaks)
-
-
-def _walk(node: Node, path: list[str], out: list[PagedClause]) -> None:
-    clause = _clause(path, node)
-    if clause is not None:
-        out.append(clause)
-    for child in node.children.values():
-        _walk(child, [*path, clean_label(child.label)], out)
-
-
-def _all_nodes(node: Node) -> list[Node]:
-    out = [node]
-    for child in node.children.values():
-        out.extend(_all_nodes(child))
-    return out
-
-
 def parse_clauses(doc: LoadedDocument, fold_chars: int = FOLD_CHARS) -> list[Clause]:
     """The clauses of a document in reading order, each with its path, own text, pages and aliases.
 
@@ -405,36 +322,19 @@ def parse_clauses(doc: LoadedDocument, fold_chars: int = FOLD_CHARS) -> list[Cla
     out of the paths; text before the first heading is a clause with an empty path.
     """
     root = build_tree(doc)
-    nodes = _all_nodes(root)
+    nodes = all_nodes(root)
     context = alias_rules.AliasContext(
         usc_title=next((int(m.group(1)) for n in nodes if (m := _TITLE_HEADING.match(n.label))), None),
         cfr_titles=alias_rules.cfr_titles("\n".join(p.text for p in doc.pages)),
     )
     for node in nodes:
         node.aliases = alias_rules.aliases_for(node, context)
-    _fold(root, fold_chars)
+    fold(root, fold_chars)
     clauses: list[PagedClause] = []
-    _walk(root, [], clauses)
-    prefix = _common_ancestors(root)
+    walk(root, [], clauses)
+    prefix = common_ancestors(root)
     if prefix:
         for c in clauses:
             if c.path[: len(prefix)] == prefix:
                 c.path = c.path[len(prefix) :]
     return list(clauses)
-
-
-def _common_ancestors(root: Node) -> list[str]:
-    """Labels of the headings above every clause (title, breadcrumb), to leave out of paths.
-
-    Articles, §-sections and enumerated paragraphs are never left out: a one-article document
-    still cites "Article 9".
-    """
-    labels: list[str] = []
-    node = root
-    while len(node.children) == 1 and (node is root or not any(t.strip() for _, t in node.lines)):
-        (child,) = node.children.values()
-        if child.kind in ARTICLE_KINDS or child.designation:
-            break
-        labels.append(clean_label(child.label))
-        node = child
-    return labels

@@ -69,11 +69,15 @@ class Assistant(_ServiceAssistant):
     # ---- documents ----------------------------------------------------------------------------
     def ingest_bundled(self, **kwargs: Any) -> IngestReport:
         """Index the bundled starter corpus (what ``msra ingest --bundled`` does)."""
-        from indexing.fetch import read_sources
+        from indexing.metadata import read_sources
 
         manifest = self.settings.corpus_dir / "sources.toml"
         try:
-            files = [self.settings.corpus_dir / str(s["file"]) for s in read_sources(manifest) if s.get("file")]
+            files = [
+                self.settings.corpus_dir / str(s["file"])
+                for s in read_sources(manifest, required=True)
+                if s.get("file")
+            ]
         except (OSError, ValueError) as exc:
             raise ConfigError(f"{manifest}: cannot read the bundled corpus manifest ({exc})") from exc
         return self.ingest(files, manifest=manifest, **kwargs)

@@ -17,7 +17,7 @@ from assistant.core.config import Settings
 from assistant.core.errors import LLMError
 from assistant.core.types import REFUSAL, Answer, Passage
 from assistant.llm import TextStream, describe_endpoint, invoke_text
-from assistant.prompts import Prompt, format_history, format_passages, load_prompt
+from assistant.prompts import format_history, format_passages, load_prompt
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -140,15 +140,3 @@ class LLMEngine:
             return question
         rewritten = _LABEL.sub("", lines[0]).strip().strip("\"'“”‘’「」").strip()
         return rewritten or question
-
-    # ---- any other prompt (section drafting …) ---------------------------------------------
-    def generate(self, prompt: Prompt | str, **variables: Any) -> str:
-        """The model's whole reply to a prompt file (or its name) filled with ``variables``."""
-        p = load_prompt(prompt, self.settings.prompts_dir) if isinstance(prompt, str) else prompt
-        text, _ = invoke_text(self.chat_model, p.render(**variables), self.endpoint, self.settings.llm_timeout_s)
-        return clean_reply(text)
-
-    def generate_stream(self, prompt: Prompt | str, **variables: Any) -> Iterator[str]:
-        """The model's reply to a prompt file, piece by piece, within one deadline."""
-        p = load_prompt(prompt, self.settings.prompts_dir) if isinstance(prompt, str) else prompt
-        yield from TextStream(self.chat_model, p.render(**variables), self.endpoint, self.settings.llm_timeout_s)

@@ -89,11 +89,11 @@ def ingest(
 def _bundled(corpus: Path) -> tuple[list[Path], Path]:
     """The files the bundled manifest lists (``[[source]]`` tables with ``file``), and the manifest."""
     from assistant.core.errors import ConfigError
-    from indexing.fetch import read_sources
+    from indexing.metadata import read_sources
 
     manifest = corpus / "sources.toml"
     try:
-        files = [corpus / str(s["file"]) for s in read_sources(manifest) if s.get("file")]
+        files = [corpus / str(s["file"]) for s in read_sources(manifest, required=True) if s.get("file")]
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{manifest}: cannot read the bundled corpus manifest ({exc})") from exc
     return files, manifest
@@ -307,13 +307,14 @@ def fetch(
     manifest: Annotated[Path | None, typer.Option(help="Manifest to read (default: the bundled one).")] = None,
 ) -> None:
     """Download the official documents listed in corpus/sources.toml (needs internet)."""
-    from indexing.fetch import FetchResult, fetch_sources, read_sources
+    from indexing.fetch import FetchResult, fetch_sources
+    from indexing.metadata import read_sources
 
     with _state.user_errors():
         settings = _state.settings()
         source_file = manifest or settings.corpus_dir / "sources.toml"
         try:
-            sources = read_sources(source_file)
+            sources = read_sources(source_file, required=True)
         except (OSError, ValueError) as exc:
             from assistant.core.errors import ConfigError
 

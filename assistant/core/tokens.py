@@ -158,8 +158,23 @@ def tokenize(text: str, *, cjk: str = INDEX_CJK, keep_stop: bool = False) -> lis
     """Index/query tokens of mixed English/Chinese text, after :func:`assistant.core.text.normalize`.
 
     Chinese runs become jieba words (``cjk="jieba"``, the keyword index's default) or character bigrams
-    (``cjk="bigram"``).
+    (``cjk="bigram"``). Results for short texts (sentences, chunks) are cached: answering tokenises the same
+    passages several times per question and again for the next question.
     """
+    if len(text) <= _CACHE_CHARS:
+        return list(_cached_tokens(text, cjk, keep_stop))
+    return _tokens(text, cjk, keep_stop)
+
+
+_CACHE_CHARS = 4000
+
+
+@lru_cache(maxsize=8192)
+def _cached_tokens(text: str, cjk: str, keep_stop: bool) -> tuple[str, ...]:
+    return tuple(_tokens(text, cjk, keep_stop))
+
+
+def _tokens(text: str, cjk: str, keep_stop: bool) -> list[str]:
     text = normalize(text)
     if not has_cjk(text):
         return _english(text, keep_stop)

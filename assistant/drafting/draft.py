@@ -13,12 +13,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.core.types import Citation, Passage
-from assistant.drafting.evidence import Evidence, EvidenceFinder
+from assistant.core.types import Citation
+from assistant.drafting.evidence import EvidenceFinder
+from assistant.drafting.references import NO_EVIDENCE, References
 from assistant.drafting.site import SiteProfile, jurisdictions_for, placeholder
 from assistant.drafting.templates import SectionTemplate, TemplateItem, load_section
 
-NO_EVIDENCE = "No indexed source covers this item yet."
 DraftEngine = Literal["extractive", "llm"]
 
 
@@ -96,22 +96,6 @@ def no_doubled_units(text: str) -> str:
     return _DOUBLED_UNIT.sub(r"\1", text)
 
 
-class References:
-    """Numbers each cited chunk once, in order of first use, across the whole section."""
-
-    def __init__(self) -> None:
-        self._by_chunk: dict[str, Citation] = {}
-
-    def cite(self, passage: Passage, quote: str) -> str:
-        c = passage.chunk
-        if c.chunk_id not in self._by_chunk:
-            self._by_chunk[c.chunk_id] = Citation.from_chunk(f"[{len(self._by_chunk) + 1}]", c, quote)
-        return self._by_chunk[c.chunk_id].marker
-
-    def all(self) -> list[Citation]:
-        return list(self._by_chunk.values())
-
-
 class Drafter:
     """Drafts plan sections over an ``Assistant`` (anything with ``retrieve``, ``embedder``, ``settings``)."""
 
@@ -178,8 +162,3 @@ class Drafter:
             items=items,
             references=refs.all() if own_refs else [],
         )
-
-
-def evidence_citations(evidence: list[Evidence], refs: References) -> list[tuple[str, Evidence]]:
-    """Markers for a list of evidence sentences (used by the LLM path and the plan check)."""
-    return [(refs.cite(e.passage, e.sentence), e) for e in evidence]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from assistant.core.sentences import split_sentences as core_split_sentences
 from assistant.core.text import CJK, CJK_RE
 from assistant.core.types import Passage
 from assistant.drafting.site import SiteProfile, jurisdictions_for
@@ -35,7 +36,6 @@ SOURCE_HINT_BONUS = 0.04
 # Embedders that place Chinese text meaningfully (the hashing fake counts characters, which also works).
 MULTILINGUAL_HINTS = ("multilingual", "labse", "bge-m3", "distiluse", "hash")
 _CJK = CJK_RE
-_FALLBACK_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"“])|(?<=[。；！？;])")
 
 
 @dataclass(slots=True)
@@ -57,12 +57,7 @@ def thresholds_for(embedder_name: str, offset: float = 0.0) -> tuple[float, floa
 def split_sentences(text: str, language: str = "en") -> list[str]:
     """Sentences of a chunk, without Markdown heading lines (headings are cited via the clause path)."""
     body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
-    try:
-        from assistant.core.sentences import split_sentences as _split
-
-        parts = [getattr(sp, "text", sp) for sp in _split(body, language)]
-    except ImportError:  # the sentence module is written in parallel; keep drafting usable meanwhile
-        parts = [p for block in re.split(r"\n\s*\n", body) for p in _FALLBACK_SPLIT.split(block)]
+    parts = [sp.text for sp in core_split_sentences(body, language)]
     out = []
     for p in parts:
         s = " ".join(p.split()).strip(" -*>")

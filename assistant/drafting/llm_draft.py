@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from assistant.citations import finalize_answer
+from assistant.drafting.references import NO_EVIDENCE, References
 from assistant.drafting.site import LABELS, SiteProfile
 from assistant.drafting.templates import SectionTemplate, TemplateItem
 
 if TYPE_CHECKING:
-    from assistant.drafting.draft import References
     from assistant.drafting.evidence import Evidence
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -45,7 +46,6 @@ def llm_item_text(
     refs: References,
 ) -> tuple[str, list[str]]:
     """Validated, section-numbered prose for one item, and any warnings about dropped markers."""
-    from assistant.drafting.draft import NO_EVIDENCE
     from assistant.prompts import format_passages, load_prompt
 
     passages = list({e.passage.chunk.chunk_id: e.passage for e in evidence}.values())
@@ -62,21 +62,15 @@ def llm_item_text(
 
     text = chat_text(_chat_model(assistant), messages, assistant.settings).strip()
     warnings: list[str] = []
-    local_to_chunk: dict[str, str] = {}
-    try:
-        from assistant.citations import finalize_answer
-
-        answer = finalize_answer(item.requirement, text, passages, engine="llm")
-        if answer.refused:
-            return NO_EVIDENCE, ["the model found no evidence in the passages"]
-        text = answer.answer
-        local_to_chunk = {c.marker: c.chunk_id for c in answer.citations}
-        if answer.dropped_markers:
-            warnings.append(f"dropped citation markers naming no passage: {', '.join(answer.dropped_markers)}")
-        # Placeholder sentences are meant to be uncited; anything else without support is flagged.
-        warnings += [f"unsupported sentence: {s}" for s in answer.unsupported_sentences if "[to complete" not in s]
-    except ImportError:  # validation module not available: keep only markers naming a passage
-        local_to_chunk = {f"[{n}]": p.chunk.chunk_id for n, p in enumerate(passages, 1)}
+    answer = finalize_answer(item.requirement, text, passages, engine="llm")
+    if answer.refused:
+        return NO_EVIDENCE, ["the model found no evidence in the passages"]
+    text = answer.answer
+    local_to_chunk = {c.marker: c.chunk_id for c in answer.citations}
+    if answer.dropped_markers:
+        warnings.append(f"dropped citation markers naming no passage: {', '.join(answer.dropped_markers)}")
+    # Placeholder sentences are meant to be uncited; anything else without support is flagged.
+    warnings += [f"unsupported sentence: {s}" for s in answer.unsupported_sentences if "[to complete" not in s]
     by_chunk = {p.chunk.chunk_id: p for p in passages}
     quotes = {e.passage.chunk.chunk_id: e.sentence for e in evidence}
 

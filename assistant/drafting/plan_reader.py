@@ -28,11 +28,9 @@ class PlanPassage:
 
 
 def _pages(path: Path, settings: Any = None) -> list[Page]:
-    try:
-        from indexing.loaders import load_file  # type: ignore[import-not-found]
-    except ImportError:
-        load_file = None
-    if load_file is not None and settings is not None:
+    if settings is not None:
+        from indexing.loaders import load_file  # the loaders pull in pypdf and bs4: only when a file is read
+
         return list(load_file(path, settings).pages)
     suffix = path.suffix.lower()
     if suffix in (".md", ".markdown", ".txt"):

@@ -10,8 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from assistant.core.errors import ConfigError, IngestError
+from indexing.filetypes import SUPPORTED_SUFFIXES
 
-ALLOWED_UPLOADS = {".pdf", ".docx", ".md", ".markdown", ".txt", ".html", ".htm"}
+ALLOWED_UPLOADS = frozenset(SUPPORTED_SUFFIXES)
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_NAME = 120
 

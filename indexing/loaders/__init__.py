@@ -17,6 +17,7 @@ from typing import Protocol
 
 from assistant.core.errors import CorruptDocumentError, EmptyDocumentError, UnsupportedFileError
 from assistant.core.types import LoadedDocument
+from indexing.filetypes import LOADER_NAMES, LOADERS, SUPPORTED_SUFFIXES
 from indexing.normalize import normalize_text, strip_repeated_lines
 from indexing.reflow import reflow_pages
 
@@ -28,17 +29,7 @@ class ParseLimits(Protocol):
     max_pages: int
 
 
-LOADERS: dict[str, str] = {
-    ".pdf": "pdf",
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".txt": "text",
-    ".html": "html",
-    ".htm": "html",
-    ".docx": "docx",
-}
-SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(LOADERS)
-_NAMES = {"pdf": "PDF", "markdown": "Markdown file", "text": "text file", "html": "HTML file", "docx": "DOCX"}
+_NAMES = LOADER_NAMES
 
 # (magic bytes at offset 0, name). Checked in order; first match wins.
 _MAGIC: tuple[tuple[bytes, str], ...] = (
