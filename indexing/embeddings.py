@@ -210,6 +210,7 @@ class LightEmbedder:
     def __init__(self, bulk: SentenceTransformerEmbedder, light: OnnxEmbedder) -> None:
         self.bulk = bulk
         self.light = light
+        self._bulk_wanted = False  # an ingest asked for torch: its small batches wait for it too
 
     @property
     def name(self) -> str:
@@ -225,10 +226,12 @@ class LightEmbedder:
 
     def warm_up_bulk(self) -> None:
         """Ready for ingest (loads torch)."""
+        self._bulk_wanted = True
         self.bulk.warm_up()
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        if len(texts) >= self.BULK_MIN or self.bulk._model is not None:
+        # An ingest uses torch throughout, even for a small file, rather than export the ONNX model meanwhile.
+        if len(texts) >= self.BULK_MIN or self._bulk_wanted or self.bulk._model is not None:
             return self.bulk.embed_documents(texts)
         return self.light.embed_documents(texts)
 
