@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -210,6 +211,8 @@ class LightEmbedder:
     def __init__(self, bulk: SentenceTransformerEmbedder, light: OnnxEmbedder) -> None:
         self.bulk = bulk
         self.light = light
+        self._bulk_wanted = False  # an ingest asked for torch: its small batches wait for it too
+        self._light_error: str | None = None  # None: not tried yet; "": ONNX Runtime works
 
     @property
     def name(self) -> str:
@@ -220,19 +223,37 @@ class LightEmbedder:
         return self.light.dimension  # read from the model folder: loads neither model
 
     def warm_up(self) -> None:
-        """Ready for questions (ONNX Runtime only)."""
-        self.light.warm_up()
+        """Ready for questions (ONNX Runtime only, or torch if the ONNX model cannot be made)."""
+        if self._light_ok():
+            return
+        self.bulk.warm_up()
 
     def warm_up_bulk(self) -> None:
         """Ready for ingest (loads torch)."""
+        self._bulk_wanted = True
         self.bulk.warm_up()
 
+    def _light_ok(self) -> bool:
+        """Whether ONNX Runtime is usable. If the model cannot be exported (a read-only MSRA_HOME, no ``onnx``
+        package), questions go to torch, slower to start but answered, and the reason is said once."""
+        if self._light_error is None:
+            try:
+                self.light.warm_up()
+                self._light_error = ""
+            except (ConfigError, OSError, ImportError) as exc:
+                self._light_error = str(exc) or type(exc).__name__
+                print(f"msra: embedding questions with torch ({self._light_error})", file=sys.stderr)
+        return self._light_error == ""
+
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        if len(texts) >= self.BULK_MIN or self.bulk._model is not None:
+        # An ingest uses torch throughout, even for a small file, rather than export the ONNX model meanwhile.
+        if len(texts) >= self.BULK_MIN or self._bulk_wanted or self.bulk._model is not None or not self._light_ok():
             return self.bulk.embed_documents(texts)
         return self.light.embed_documents(texts)
 
     def embed_query(self, text: str) -> np.ndarray:
+        if not self._light_ok():
+            return self.bulk.embed_query(text)
         return self.light.embed_query(text)
 
 

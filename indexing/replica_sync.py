@@ -41,7 +41,8 @@ class ReplicaSync:
             gen = self.records.generation()
             synced = False
             if gen != self.seen:
-                ids = sorted({cid for rec in self.records.documents() for cid in rec.chunk_ids})
+                # fresh: read at or after ``gen``, never the list cached before it
+                ids = sorted({cid for rec in self.records.documents(fresh=True) for cid in rec.chunk_ids})
                 self.lexical.sync(ids, self.store.get)
                 self.seen, synced = gen, True
             self._checked = time.monotonic()

@@ -35,6 +35,7 @@ from indexing.chroma_store import _guard
 from indexing.records import DocumentRecord, PendingWork, RecordStore, now_iso
 
 LEASE_S = 120.0
+CACHE_S = 1.0  # how stale this replica's list of documents may be
 _PLACEHOLDER = [1.0]
 
 
@@ -66,6 +67,7 @@ class ChromaRecordStore:
         self.location = location
         self.timeout_s = timeout_s
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._cache: tuple[int, float, list[DocumentRecord]] | None = None  # (generation, checked at, documents)
         with self._guard("opening the shared document records"):
             self._items = client.get_or_create_collection(
                 f"{collection}-records", embedding_function=None, metadata={"msra": "records"}
@@ -86,9 +88,20 @@ class ChromaRecordStore:
             res = self._items.get(where=where, include=["documents"])
         return [DocumentRecord.model_validate_json(d) for d in res.get("documents") or [] if d]
 
-    def documents(self) -> list[DocumentRecord]:
-        docs = self._docs({"$and": [{"kind": "doc"}, {"status": "complete"}]})
-        return sorted(docs, key=lambda r: r.doc_id)
+    def documents(self, *, fresh: bool = False) -> list[DocumentRecord]:
+        """Complete documents by id. Several steps of one answer ask for them, so the list is kept while the
+        change log's generation is unchanged (checked at most once per ``CACHE_S``; every time if ``fresh``)."""
+        now = time.monotonic()
+        cached = self._cache
+        if cached is not None and now - cached[1] < CACHE_S and not fresh:
+            return list(cached[2])
+        gen = self.generation()
+        if cached is None or cached[0] != gen:
+            docs = sorted(self._docs({"$and": [{"kind": "doc"}, {"status": "complete"}]}), key=lambda r: r.doc_id)
+        else:
+            docs = cached[2]
+        self._cache = (gen, now, docs)
+        return list(docs)
 
     def get(self, doc_id: str) -> DocumentRecord | None:
         with self._guard("reading the shared document records"):
@@ -136,6 +149,7 @@ class ChromaRecordStore:
         write(ids=[f"doc:{rec.doc_id}"], embeddings=[_PLACEHOLDER], documents=[rec.model_dump_json()], metadatas=[meta])
 
     def _changed(self, doc_id: str, op: str) -> None:
+        self._cache = None  # this replica's own change shows at once
         self._changes.add(
             ids=[uuid.uuid4().hex], embeddings=[_PLACEHOLDER], metadatas=[{"doc_id": doc_id, "op": op, "at": now_iso()}]
         )

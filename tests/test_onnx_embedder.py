@@ -88,3 +88,13 @@ def test_msra_ask_does_not_import_torch(tmp_home: Path) -> None:
         data = json.loads(r.stdout)
         assert data["refused"] is False and data["citations"]
     assert list((tmp_home / "models").glob("*.onnx"))
+
+
+def test_without_an_onnx_model_questions_fall_back_to_torch(tmp_path: Path, real_embedder) -> None:  # type: ignore[no-untyped-def]
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the model cache folder should be")
+    folder = Path(resolve_model_path("bundled:all-MiniLM-L6-v2"))
+    light = LightEmbedder(real_embedder, OnnxEmbedder(folder, blocked / "models"))
+    vec = light.embed_query(TEXTS[0])  # answered, by torch
+    assert float(vec @ real_embedder.embed_query(TEXTS[0])) >= 0.9999
+    assert light._light_error

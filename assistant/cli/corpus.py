@@ -183,7 +183,10 @@ def list_documents(
 
         settings = _state.settings()
         name = collection_name(settings, embedder_for(settings).name)
-        records = RecordStore(settings.home / "records.sqlite3", name).documents()
+        if settings.chroma_url:  # replicas share the records through the Chroma server (docs/deploy.md)
+            records = _state.assistant().documents()
+        else:
+            records = RecordStore(settings.home / "records.sqlite3", name).documents()
         book = VersionBook(r.document_meta() for r in records)
         rows = [_row(r, book) for r in records]
         for key, value in (parse_filter_args(filter_) or {}).items():

@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 import os
 import statistics
+import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -62,10 +63,12 @@ def launch(assistant, host: str, port: int, users: dict[str, str], *, block: boo
 
     settings = assistant.settings
     app = build_app(assistant)
-    workers, places = queue_plan(settings, service_time(assistant))
+    workers, places = queue_plan(settings, FALLBACK_SERVICE_S)
     app.queue(default_concurrency_limit=workers, max_size=places)
     app.msra_queue = (workers, places)  # type: ignore[attr-defined]  # read by tests and benchmarks
-    typer.echo(f"msra: {workers} workers, {places} queue places", err=True)
+    # The answer time is measured beside the start-up, not before it: the page is up seconds sooner, and the
+    # queue's size (which Gradio reads on every arrival) is set from the measurement when it is done.
+    threading.Thread(target=_size_queue, args=(app, assistant), name="msra-queue-size", daemon=True).start()
     app.launch(
         server_name=host,
         server_port=port,
@@ -85,6 +88,13 @@ def launch(assistant, host: str, port: int, users: dict[str, str], *, block: boo
         enable_monitoring=False,
     )
     return app
+
+
+def _size_queue(app: Any, assistant: Assistant) -> None:
+    workers, places = queue_plan(assistant.settings, service_time(assistant))
+    app._queue.max_size = places
+    app.msra_queue = (workers, places)
+    typer.echo(f"msra: {workers} workers, {places} queue places", err=True)
 
 
 def register(app: typer.Typer) -> None:
