@@ -73,13 +73,22 @@ def _site_mapping(site: Any) -> Any:
     return profile_from_mapping(site, "site")
 
 
+def _site(yaml_file: Any, values: tuple[str, ...]) -> Any:
+    """The form's profile; an uploaded YAML stands in while the form is still empty (upload just clicked)."""
+    if yaml_file is not None and not any((v or "").strip() for v in values if isinstance(v, str)):
+        from assistant.drafting.site import load_site
+
+        return load_site(Path(yaml_file if isinstance(yaml_file, str) else yaml_file.name))
+    return site_form.profile_from_form(list(values))
+
+
 class PlanHandlers:
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
 
-    def draft(self, scope: str, section: str, engine: str, *values: str) -> tuple[str, str, str, str]:
+    def draft(self, scope: str, section: str, engine: str, yaml_file: Any, *values: str) -> tuple[str, str, str, str]:
         """Preview HTML, Markdown file, DOCX file and the status line."""
-        site = site_form.profile_from_form(list(values))
+        site = _site(yaml_file, values)
         out = Path(tempfile.mkdtemp(prefix="msra-draft-"))
         engine = engine or "extractive"
         if scope == ONE_SECTION:
@@ -132,12 +141,14 @@ class PlanHandlers:
 
         return to_markdown(Drafter(self.assistant).draft(section, profile, engine=engine))  # type: ignore[arg-type]
 
-    def check(self, plan_file: Any, plan_text: str, *values: str) -> tuple[list[list[str]], str, str, str, str]:
+    def check(
+        self, plan_file: Any, plan_text: str, yaml_file: Any, *values: str
+    ) -> tuple[list[list[str]], str, str, str, str]:
         """Rows (status first), summary, Markdown and DOCX reports, status line."""
         from assistant.drafting.check import check_plan
         from assistant.drafting.check_report import to_docx, to_markdown
 
-        site = site_form.profile_from_form(list(values))
+        site = _site(yaml_file, values)
         out = Path(tempfile.mkdtemp(prefix="msra-check-"))
         if plan_file is not None:
             path = Path(plan_file if isinstance(plan_file, str) else plan_file.name)
@@ -176,8 +187,8 @@ class PlanHandlers:
         return json.dumps(check_plan(path, profile, self.assistant).model_dump(mode="json"))
 
 
-def _profile_form(prefix: str, h: PlanHandlers, status: Any, open_groups: bool) -> list[Any]:
-    """The grouped site form with YAML upload (fills it) and download; returns the field boxes."""
+def _profile_form(prefix: str, h: PlanHandlers, status: Any, open_groups: bool) -> tuple[Any, list[Any]]:
+    """The grouped site form with YAML upload (fills it) and download; returns the upload and the boxes."""
     yaml_file = gr.File(
         label="Upload a site profile (YAML) to fill the form",
         file_types=[".yaml", ".yml"],
@@ -205,7 +216,7 @@ def _profile_form(prefix: str, h: PlanHandlers, status: Any, open_groups: bool) 
         worded(h.load_yaml, len(boxes) + 1, len(boxes)), yaml_file, [*boxes, status], api_visibility="private"
     )
     save.click(worded(h.save_yaml, 2, 1), boxes, [saved, status], api_visibility="private")
-    return boxes
+    return yaml_file, boxes
 
 
 def draft_tab(assistant: Assistant) -> None:
@@ -217,7 +228,7 @@ def draft_tab(assistant: Assistant) -> None:
             section = gr.Dropdown(_sections(assistant), value=None, label="Plan section", elem_id="draft-section")
             engine = gr.Radio(engines, value="extractive", label="Engine", elem_id="draft-engine")
             status = gr.Markdown("", elem_id="draft-status")
-            boxes = _profile_form("draft", h, status, open_groups=True)
+            yaml_file, boxes = _profile_form("draft", h, status, open_groups=True)
             go = gr.Button("Draft", variant="primary", elem_id="draft-btn")
         with gr.Column(scale=2):
             preview = gr.HTML("", elem_id="draft-preview")
@@ -227,7 +238,7 @@ def draft_tab(assistant: Assistant) -> None:
     section.input(lambda v: ONE_SECTION if v else gr.skip(), section, scope, api_visibility="private")
     go.click(
         worded(h.draft, 4, 3),
-        [scope, section, engine, *boxes],
+        [scope, section, engine, yaml_file, *boxes],
         [preview, md_out, docx_out, status],
         api_name="ui_draft",
         api_visibility="private",
@@ -248,7 +259,7 @@ def check_tab(assistant: Assistant) -> None:
                 )
                 pasted = gr.Textbox(label="…or paste the plan text", lines=6, max_lines=20, elem_id="check-paste")
             status = gr.Markdown("", elem_id="check-status")
-            boxes = _profile_form("check", h, status, open_groups=False)
+            yaml_file, boxes = _profile_form("check", h, status, open_groups=False)
             go = gr.Button("Check plan", variant="primary", elem_id="check-btn")
         with gr.Column(scale=3, min_width=480):
             summary = gr.Markdown("", elem_id="check-summary")
@@ -265,7 +276,7 @@ def check_tab(assistant: Assistant) -> None:
                 report_docx = gr.File(label="Report (.docx)", elem_id="check-report-docx")
     go.click(
         worded(h.check, 5, 4),
-        [plan, pasted, *boxes],
+        [plan, pasted, yaml_file, *boxes],
         [table, summary, report_md, report_docx, status],
         api_name="ui_check",
         api_visibility="private",
