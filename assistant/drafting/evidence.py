@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from assistant.core.instructions import is_instruction_like
 from assistant.core.types import Passage
 from assistant.drafting.site import SiteProfile, jurisdictions_for
 from assistant.drafting.templates import TemplateItem
@@ -154,6 +155,8 @@ class EvidenceFinder:
         hints = item.hints_for(jurisdictions_for(site))
         found: list[Evidence] = []
         for (sentence, p), sim in zip(cands, sims, strict=True):
+            if is_instruction_like(sentence):  # planted instructions are never a draft bullet (SECURITY.md)
+                continue
             hits = term_hits(sentence, item.key_terms)
             sim = float(sim)
             if not self.accepts(sentence, sim, hits):
