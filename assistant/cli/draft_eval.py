@@ -39,3 +39,40 @@ def run_checks(out: Path | None) -> None:
             raise typer.Exit(1)
 
     _state.run(run)
+
+
+CLAUSE_MAP = REPO / "evaluation" / "gold" / "drafting" / "clause-map.yaml"
+PRECISION_TARGET = 0.85
+RECALL_TARGET = 0.80
+
+
+def run_drafting(out: Path | None, corpus: list[str] | None) -> None:
+    """Top-3 evidence precision and mapped-clause recall on the two sample sites; exit 1 below target."""
+
+    def run() -> None:
+        from assistant.drafting.evidence_eval import evaluate_drafting, load_clause_map
+        from assistant.drafting.site import load_site
+
+        assistant = _state.assistant()
+        if corpus:
+            from evaluation.runner import ingest_corpus
+
+            ingest_corpus(assistant, corpus, assistant.settings.corpus_dir)
+        sites = [load_site(EXAMPLES / "site-cn-coal.yaml"), load_site(EXAMPLES / "site-us-coal.yaml")]
+        result = evaluate_drafting(assistant, load_clause_map(CLAUSE_MAP), sites)
+        s = result.summary()
+        typer.echo(f"top-3 evidence precision: {s['top3_precision']:.1%} of {s['quotes']} quotes")
+        typer.echo(f"mapped-clause recall: {s['mapped_clause_recall']:.1%} of {s['items_with_key_clauses']} items")
+        typer.echo(f"items with no evidence (the draft says so): {s['items_without_evidence']}")
+        for m in result.misfits:
+            typer.echo(f"  off-map quote, {m['item']}: {m['doc']}: {m['quote']}")
+        for m in result.missed:
+            typer.echo(f"  key clause not among the evidence: {m}")
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            data = {**s, "misfits": result.misfits, "missed": result.missed, "no_evidence": result.no_evidence}
+            (out / "drafting.json").write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+        if s["top3_precision"] < PRECISION_TARGET or s["mapped_clause_recall"] < RECALL_TARGET:
+            raise typer.Exit(1)
+
+    _state.run(run)

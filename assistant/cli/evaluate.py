@@ -119,6 +119,10 @@ def register(app: typer.Typer) -> None:
         checks: Annotated[
             bool, typer.Option("--checks", help="Evaluate the plan check on the hand-labelled plans instead.")
         ] = False,
+        drafting: Annotated[
+            bool,
+            typer.Option("--drafting", help="Evaluate draft evidence against the requirement-to-clause map instead."),
+        ] = False,
         injection: Annotated[
             bool,
             typer.Option(
@@ -143,6 +147,11 @@ def register(app: typer.Typer) -> None:
             from assistant.cli.draft_eval import run_checks
 
             run_checks(out)
+            return
+        if drafting:
+            from assistant.cli.draft_eval import run_drafting
+
+            run_drafting(out, corpus)
             return
         if injection:
             _injection(engine, k, out, fail_under, fail_over)
