@@ -35,6 +35,7 @@ SOURCE_HINT_BONUS = 0.04
 # Embedders that place Chinese text meaningfully (the hashing fake counts characters, which also works).
 MULTILINGUAL_HINTS = ("multilingual", "labse", "bge-m3", "distiluse", "hash")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_LIST_ITEM = re.compile(r"^[(（]\s*(?:[一二三四五六七八九十]+|\d+|[a-zA-Z]|[ivx]+)\s*[)）]")
 _FALLBACK_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"“])|(?<=[。；！？;])")
 
 
@@ -66,9 +67,14 @@ def split_sentences(text: str, language: str = "en") -> list[str]:
     out = []
     for p in parts:
         s = " ".join(p.split()).strip(" -*>")
-        # Questions (study prompts in notes and case studies) state no requirement.
-        if len(s) >= (8 if _CJK.search(s) else 25) and not s.endswith(("?", "？")):
-            out.append(s)
+        # Questions (study prompts in notes and case studies) state no requirement; nor does a short list
+        # item such as "(三)堆放采矿剥离物…的土地；", which only names a case of the clause above it.
+        cjk = bool(_CJK.search(s))
+        if len(s) < (8 if cjk else 25) or s.endswith(("?", "？")):
+            continue
+        if _LIST_ITEM.match(s) and len(s) < (40 if cjk else 60):
+            continue
+        out.append(s)
     return out
 
 
