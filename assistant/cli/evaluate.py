@@ -116,6 +116,13 @@ def register(app: typer.Typer) -> None:
         ] = None,
         to: Annotated[Path | None, typer.Option("--to", help="JSONL file written by --import-csv.")] = None,
         list_metrics: Annotated[bool, typer.Option("--list-metrics", help="Print metric names and stop.")] = False,
+        checks: Annotated[
+            bool, typer.Option("--checks", help="Evaluate the plan check on the hand-labelled plans instead.")
+        ] = False,
+        drafting: Annotated[
+            bool,
+            typer.Option("--drafting", help="Evaluate draft evidence against the requirement-to-clause map instead."),
+        ] = False,
         injection: Annotated[
             bool,
             typer.Option(
@@ -135,6 +142,16 @@ def register(app: typer.Typer) -> None:
 
             for name, (higher, desc) in {**METRICS, **INJECTION_METRICS}.items():
                 typer.echo(f"{name:24s} {'higher' if higher else 'lower '} is better  {desc}")
+            return
+        if checks:
+            from assistant.cli.draft_eval import run_checks
+
+            run_checks(out)
+            return
+        if drafting:
+            from assistant.cli.draft_eval import run_drafting
+
+            run_drafting(out, corpus)
             return
         if injection:
             _injection(engine, k, out, fail_under, fail_over)

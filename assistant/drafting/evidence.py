@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from assistant.core.instructions import is_instruction_like
 from assistant.core.sentences import split_sentences as core_split_sentences
 from assistant.core.text import CJK, CJK_RE
 from assistant.core.types import Passage
@@ -36,6 +37,8 @@ SOURCE_HINT_BONUS = 0.04
 # Embedders that place Chinese text meaningfully (the hashing fake counts characters, which also works).
 MULTILINGUAL_HINTS = ("multilingual", "labse", "bge-m3", "distiluse", "hash")
 _CJK = CJK_RE
+_LIST_ITEM = re.compile(r"^[(（]\s*(?:[一二三四五六七八九十]+|\d+|[a-zA-Z]|[ivx]+)\s*[)）]")
+_FALLBACK_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"“])|(?<=[。；！？;])")
 
 
 @dataclass(slots=True)
@@ -61,9 +64,14 @@ def split_sentences(text: str, language: str = "en") -> list[str]:
     out = []
     for p in parts:
         s = " ".join(p.split()).strip(" -*>")
-        # Questions (study prompts in notes and case studies) state no requirement.
-        if len(s) >= (8 if _CJK.search(s) else 25) and not s.endswith(("?", "？")):
-            out.append(s)
+        # Questions (study prompts in notes and case studies) state no requirement; nor does a short list
+        # item such as "(三)堆放采矿剥离物…的土地；", which only names a case of the clause above it.
+        cjk = bool(_CJK.search(s))
+        if len(s) < (8 if cjk else 25) or s.endswith(("?", "？")):
+            continue
+        if _LIST_ITEM.match(s) and len(s) < (40 if cjk else 60):
+            continue
+        out.append(s)
     return out
 
 
@@ -150,6 +158,8 @@ class EvidenceFinder:
         hints = item.hints_for(jurisdictions_for(site))
         found: list[Evidence] = []
         for (sentence, p), sim in zip(cands, sims, strict=True):
+            if is_instruction_like(sentence):  # planted instructions are never a draft bullet (SECURITY.md)
+                continue
             hits = term_hits(sentence, item.key_terms)
             sim = float(sim)
             if not self.accepts(sentence, sim, hits):

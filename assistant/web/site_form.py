@@ -92,6 +92,8 @@ def form_values(site: SiteProfile) -> list[str]:
     out = []
     for field in FIELDS:
         v = getattr(site, field)
+        if field == "jurisdiction" and v == _derived_jurisdiction(site.country):
+            v = None  # the country says it: a later change of country must not keep a stale code
         if v is None or v == []:
             out.append("")
         elif isinstance(v, list):
@@ -101,6 +103,13 @@ def form_values(site: SiteProfile) -> list[str]:
         else:
             out.append(str(v))
     return out
+
+
+def _derived_jurisdiction(country: str) -> str | None:
+    try:
+        return SiteProfile(name="x", country=country).jurisdiction
+    except ValueError:
+        return None
 
 
 def values_from_yaml(path: str | Path) -> list[str]:

@@ -48,14 +48,23 @@ def _site_mapping(site: Any) -> Any:
     return profile_from_mapping(site, "site")
 
 
+def _site(yaml_file: Any, values: tuple[str, ...]) -> Any:
+    """The form's profile; an uploaded YAML stands in while the form is still empty (upload just clicked)."""
+    if yaml_file is not None and not any((v or "").strip() for v in values if isinstance(v, str)):
+        from assistant.drafting.site import load_site
+
+        return load_site(Path(yaml_file if isinstance(yaml_file, str) else yaml_file.name))
+    return site_form.profile_from_form(list(values))
+
+
 class PlanHandlers:
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
 
-    def draft(self, scope: str, section: str, engine: str, *values: Any) -> tuple[str, str, str, str]:
+    def draft(self, scope: str, section: str, engine: str, yaml_file: Any, *values: Any) -> tuple[str, str, str, str]:
         """Preview HTML, Markdown file, DOCX file and the status line (``values``: the form, then the request)."""
         *fields, request = values
-        site = site_form.profile_from_form(list(fields))
+        site = _site(yaml_file, tuple(fields))
         out = scratch.scratch_dir("msra-draft-", request)
         engine = engine or "extractive"
         if scope == ONE_SECTION:
@@ -108,13 +117,15 @@ class PlanHandlers:
 
         return to_markdown(Drafter(self.assistant).draft(section, profile, engine=engine))  # type: ignore[arg-type]
 
-    def check(self, plan_file: Any, plan_text: str, *values: Any) -> tuple[list[list[str]], str, str, str, str]:
+    def check(
+        self, plan_file: Any, plan_text: str, yaml_file: Any, *values: Any
+    ) -> tuple[list[list[str]], str, str, str, str]:
         """Rows (status first), summary, Markdown and DOCX reports, status line (``values``: form, request)."""
         from assistant.drafting.check import check_plan
         from assistant.drafting.check_report import to_docx, to_markdown
 
         *fields, request = values
-        site = site_form.profile_from_form(list(fields))
+        site = _site(yaml_file, tuple(fields))
         out = scratch.scratch_dir("msra-check-", request)
         if plan_file is not None:
             path = Path(plan_file if isinstance(plan_file, str) else plan_file.name)
@@ -154,8 +165,8 @@ class PlanHandlers:
             return json.dumps(check_plan(path, profile, self.assistant).model_dump(mode="json"))
 
 
-def _profile_form(prefix: str, h: PlanHandlers, status: Any, open_groups: bool) -> list[Any]:
-    """The grouped site form with YAML upload (fills it) and download; returns the field boxes."""
+def _profile_form(prefix: str, h: PlanHandlers, status: Any, open_groups: bool) -> tuple[Any, list[Any]]:
+    """The grouped site form with YAML upload (fills it) and download; returns the upload and the boxes."""
     yaml_file = gr.File(
         label="Upload a site profile (YAML) to fill the form",
         file_types=[".yaml", ".yml"],
@@ -183,7 +194,7 @@ def _profile_form(prefix: str, h: PlanHandlers, status: Any, open_groups: bool) 
         worded(h.load_yaml, len(boxes) + 1, len(boxes)), yaml_file, [*boxes, status], api_visibility="private"
     )
     save.click(worded(h.save_yaml, 2, 1), boxes, [saved, status], api_visibility="private")
-    return boxes
+    return yaml_file, boxes
 
 
 def draft_tab(assistant: Assistant) -> None:
@@ -197,7 +208,7 @@ def draft_tab(assistant: Assistant) -> None:
                 engines, value="extractive", label="Engine", elem_id="draft-engine", visible=len(engines) > 1
             )
             status = gr.Markdown("", elem_id="draft-status")
-            boxes = _profile_form("draft", h, status, open_groups=True)
+            yaml_file, boxes = _profile_form("draft", h, status, open_groups=True)
             go = gr.Button("Draft", variant="primary", elem_id="draft-btn")
         with gr.Column(scale=2):
             preview = gr.HTML("", elem_id="draft-preview")
@@ -207,7 +218,7 @@ def draft_tab(assistant: Assistant) -> None:
     section.input(lambda v: ONE_SECTION if v else gr.skip(), section, scope, api_visibility="private")
     event = go.click(
         worded(_with_request(h.draft), 4, 3),
-        [scope, section, engine, *boxes],
+        [scope, section, engine, yaml_file, *boxes],
         [preview, md_out, docx_out, status],
         api_name="ui_draft",
         api_visibility="private",
@@ -229,7 +240,7 @@ def check_tab(assistant: Assistant) -> None:
                 )
                 pasted = gr.Textbox(label="…or paste the plan text", lines=6, max_lines=20, elem_id="check-paste")
             status = gr.Markdown("", elem_id="check-status")
-            boxes = _profile_form("check", h, status, open_groups=False)
+            yaml_file, boxes = _profile_form("check", h, status, open_groups=False)
             go = gr.Button("Check plan", variant="primary", elem_id="check-btn")
         with gr.Column(scale=3, min_width=480):
             summary = gr.Markdown("", elem_id="check-summary")
@@ -246,7 +257,7 @@ def check_tab(assistant: Assistant) -> None:
                 report_docx = gr.File(label="Report (.docx)", elem_id="check-report-docx")
     event = go.click(
         worded(_with_request(h.check), 5, 4),
-        [plan, pasted, *boxes],
+        [plan, pasted, yaml_file, *boxes],
         [table, summary, report_md, report_docx, status],
         api_name="ui_check",
         api_visibility="private",
