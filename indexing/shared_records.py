@@ -31,8 +31,8 @@ import numpy as np
 
 from assistant.core.errors import StoreInUseError
 from assistant.core.types import DocumentMeta
-from indexing.chroma_store import _guard
 from indexing.records import DocumentRecord, PendingWork, RecordStore, now_iso
+from indexing.store_guard import _guard
 
 LEASE_S = 120.0
 CACHE_S = 1.0  # how stale this replica's list of documents may be
