@@ -25,7 +25,7 @@ class _Stalled(TimeoutError):
 
 def http_client(url: str, timeout_s: float) -> Any:
     """A Chroma client for the server at ``url`` whose every call gives up after ``timeout_s`` seconds."""
-    from indexing.chroma_store import _guard
+    from indexing.store_guard import _guard
 
     parsed = urlparse(url if "://" in url else f"http://{url}")
     if not parsed.hostname:

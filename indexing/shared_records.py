@@ -31,8 +31,8 @@ import numpy as np
 
 from assistant.core.errors import StoreInUseError
 from assistant.core.types import DocumentMeta
-from indexing.chroma_store import _guard
 from indexing.records import DocumentRecord, PendingWork, RecordStore, now_iso
+from indexing.store_guard import _guard
 
 LEASE_S = 120.0
 CACHE_S = 1.0  # how stale this replica's list of documents may be
@@ -75,6 +75,16 @@ class ChromaRecordStore:
             self._changes = client.get_or_create_collection(
                 f"{collection}-changes", embedding_function=None, metadata={"msra": "changes"}
             )
+            if self._items.count() == 0:
+                self._adopt_local()
+
+    def _adopt_local(self) -> None:
+        """An index built before the records moved to the server keeps them in the local SQLite file: copy them
+        up once, so its documents stay listed (several replicas doing it at once write the same items)."""
+        for rec in self.local.documents():
+            self._put(rec)
+        if self.local.documents():
+            self._changed("*", "adopt")
 
     def _guard(self, action: str) -> AbstractContextManager[None]:
         return _guard(self.location, action, timeout_s=self.timeout_s)

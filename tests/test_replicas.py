@@ -124,3 +124,25 @@ def test_one_writer_lease_among_replicas(replicas: tuple[Assistant, Assistant]) 
         pass
     with b.records.lease(5):  # released: the other replica gets it
         pass
+
+
+def test_records_kept_locally_before_the_upgrade_are_adopted(tmp_path: Path) -> None:
+    from indexing.records import RecordStore
+
+    with chroma_run(tmp_path / "server-data") as server:
+        settings = load_settings(tmp_path / "home", embedding_model="hash", chroma_url=server.url)
+        first = Assistant.from_settings(settings)
+        doc = tmp_path / "tailings-cover.md"
+        doc.write_text(DOC, encoding="utf-8")
+        first.ingest([doc])
+        rec = first.records.get("tailings-cover")
+        # what an older msra left: the chunks in the server, the record only in the local SQLite file
+        local = RecordStore(tmp_path / "old-home" / "records.sqlite3", first.store.name)
+        local.complete(rec.document_meta(), rec.chunk_ids, text_hashes=rec.text_hashes)
+        first.records._items.delete(ids=["doc:tailings-cover"])
+        from indexing.shared_records import ChromaRecordStore
+
+        adopted = ChromaRecordStore(
+            first.store.client, first.store.name, local, location=server.url, timeout_s=settings.store_timeout_s
+        )
+        assert [d.doc_id for d in adopted.documents()] == ["tailings-cover"]

@@ -41,10 +41,18 @@ def service_time(assistant: Assistant, runs: int = 3) -> float:
     return max(statistics.median(times), 0.01)
 
 
+def _cores() -> int:
+    """CPU cores this process may use (a container's CPU set, not the host's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def queue_plan(settings: Settings, service_s: float) -> tuple[int, int]:
     """(workers, queue places): one worker per core, and as many waiting places as those workers answer
     within ``web_busy_after_s`` at ``service_s`` each, so "busy" comes only past that wait."""
-    workers = settings.web_concurrency or os.cpu_count() or 1
+    workers = settings.web_concurrency or _cores()
     if settings.web_queue_size is not None:
         return workers, settings.web_queue_size
     return workers, max(MIN_QUEUE, math.floor(settings.web_busy_after_s * workers / service_s))
