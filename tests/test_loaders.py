@@ -268,3 +268,16 @@ def test_pdf_without_suffix_gets_a_rename_hint(tmp_path: Path, settings: Setting
     renamed = pdf.rename(tmp_path / "report.bin")
     with pytest.raises(UnsupportedFileError, match=r"report\.bin: .*looks like PDF.*\.pdf"):
         load_file(renamed, settings)
+
+
+def test_html_table_caption_is_kept_before_its_rows(tmp_path: Path, settings: Settings) -> None:
+    page = tmp_path / "rates.html"
+    page.write_text(
+        "<html><body><h1>Levy</h1><p>Rates are in the table below.</p><table>"
+        "<caption>Table 1: Unit rates (2024)</caption><tr><th>Stage</th><th>Rate</th></tr>"
+        "<tr><td>Active</td><td>$42,000</td></tr></table></body></html>",
+        encoding="utf-8",
+    )
+    text = "\n".join(p.text for p in load_file(page, settings).pages)
+    assert "Table 1: Unit rates (2024)" in text
+    assert text.index("Table 1: Unit rates") < text.index("Stage | Rate") < text.index("Active | $42,000")

@@ -53,6 +53,7 @@ _ANAPHORA = re.compile(
 )
 _QUANTITY = re.compile(
     r"\bhow (?:many|much|long|far|deep|thick|high|often|big|large|soon)\b|\bwhat (?:percentage|proportion|amount|share)"
+    r"|\bwhat (?:\w+ ){0,3}(?:rate|fee|fine|cost|price|target|threshold|limit|minimum|maximum)s?\b"
     r"|\bwhen\b|多少|多长|几|何时|多久|比例",
     re.I,
 )
@@ -76,6 +77,7 @@ class _Candidate:
     score: float = 0.0
     cos: float = 0.0
     lex: float = 0.0
+    header: str = ""  # a table row's header row: its column names place the row's values
 
 
 _JURISDICTION_NAMES = {
@@ -249,7 +251,7 @@ class ExtractiveEngine:
             if asked.targets and not focus_missing(Focus(targets=asked.targets), c.span.text, ""):
                 c.score += 0.15  # the sentence names what is asked for ("which soil horizons …")
             prefixes = {t[:5] for t in toks if len(t) >= 5}
-            ctx = context[c.passage_index]
+            ctx = context[c.passage_index] | set(tokenize(c.header)) if c.header else context[c.passage_index]
             # a term in the passage's title or clause heading counts half: it places the sentence, not the fact
             lex = sum(
                 w if covered(t, toks, prefixes, c.span.text) else (0.5 * w if t in ctx else 0.0)
@@ -268,7 +270,7 @@ class ExtractiveEngine:
         # embedding is most of the cost of an answer: only the lexically best sentences are embedded
         pool = sorted(candidates, key=lambda c: (-c.score, c.passage_index, c.order))[:EMBED_POOL]
         q_vec = self._embed([question])[0]
-        cos = self._embed([c.span.text for c in pool]) @ q_vec
+        cos = self._embed([f"{c.header}: {c.span.text}" if c.header else c.span.text for c in pool]) @ q_vec
         for c, cs in zip(pool, cos, strict=True):
             c.cos = float(cs)
             c.score += 0.5 * c.cos
@@ -288,16 +290,21 @@ class ExtractiveEngine:
         for i in focus:
             p = passages[i]
             lang = "zh" if p.chunk.language.startswith("zh") or has_cjk(p.chunk.text[:200]) else "en"
-            order = 0
+            order, header = 0, ""
             for sp in split_sentences(p.chunk.text, lang):
+                in_table = " | " in sp.text
+                header = (header or sp.text) if in_table else ""  # the first row of a table names its columns
                 head = _HEADING.match(sp.text)
                 if head:  # headings are titles, except the long ones that carry a provision (US Code)
                     sp = Span(sp.start + head.end(), sp.end, sp.text[head.end() :])
                     if len(sp.text.split()) < 8 and not has_cjk(sp.text):
                         continue
-                if len(sp.text) < MIN_SENTENCE_CHARS[lang] or not re.search(r"\w", sp.text):
+                if in_table and header == sp.text and not _HAS_NUMBER.search(sp.text):
+                    continue  # a header row names columns and states nothing: it places the rows below
+                table_row = " | " in sp.text and bool(_HAS_NUMBER.search(sp.text))  # "Decommissioned | $38,500"
+                if (len(sp.text) < MIN_SENTENCE_CHARS[lang] and not table_row) or not re.search(r"\w", sp.text):
                     continue
-                out.append(_Candidate(i, order, sp))
+                out.append(_Candidate(i, order, sp, header=header if in_table and header != sp.text else ""))
                 order += 1
         return out
 

@@ -103,6 +103,9 @@ class _Writer:
             self.blocks.extend(line if line.startswith("  ") else "  " * (depth + 1) + line for line in lines[1:])
 
     def table(self, node: Any) -> None:
+        caption = node.find("caption")
+        if caption is not None and caption.get_text(strip=True):  # the table's title is text a reader sees
+            self.blocks.append(_SPACE.sub(" ", caption.get_text(" ")).strip())
         for row in node.find_all("tr"):
             cells = [_SPACE.sub(" ", c.get_text(" ")).strip() for c in row.find_all(["td", "th"])]
             if any(cells):
