@@ -75,8 +75,10 @@ def decide(model: dict[str, Any], evidence: dict[str, float], offset: float = 0.
     )
     p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
     lang = "zh" if evidence.get("chinese", 0.0) > 0 else "en"
-    rule = evidence["score"] < HAND_THRESHOLD + offset or (evidence.get("focus_missing", 0.0) > 0 and offset > -0.5)
-    if rule and evidence.get("ans_cov", 1.0) < model.get("gate", {}).get(lang, 2.0):
+    weak = evidence["score"] < HAND_THRESHOLD + offset
+    if evidence.get("focus_missing", 0.0) > 0 and offset > -0.5:
+        return "refused", p
+    if weak and evidence.get("ans_cov", 1.0) < model.get("gate", {}).get(lang, 2.0):
         return "refused", p
     hedge_at, answer_at = model["thresholds"][lang]
     return ("answered" if p >= answer_at + offset else "hedged" if p >= hedge_at + offset else "refused"), p

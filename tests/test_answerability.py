@@ -48,6 +48,7 @@ def test_probability_rises_with_evidence_and_outcomes_follow_thresholds() -> Non
     gated = model_from_dict(_model(0.3, 0.6) | {"gate": {"en": 0.5}})
     assert gated.outcome(0.9, "en", rule_refuses=True, ans_cov=0.4) == "refused"
     assert gated.outcome(0.9, "en", rule_refuses=True, ans_cov=0.6) == "answered"
+    assert gated.outcome(0.9, "en", ans_cov=0.9, focus_missing=True) == "refused"  # near-topic: never answered
 
 
 def test_unreadable_model_file_names_the_fix(tmp_path: Path) -> None:

@@ -41,7 +41,13 @@ class AnswerabilityModel:
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def outcome(
-        self, p: float, language: str, offset: float = 0.0, rule_refuses: bool = False, ans_cov: float = 1.0
+        self,
+        p: float,
+        language: str,
+        offset: float = 0.0,
+        rule_refuses: bool = False,
+        ans_cov: float = 1.0,
+        focus_missing: bool = False,
     ) -> str:
         """answered / hedged / refused for probability ``p``; ``offset`` (refusal_threshold) raises both bars.
 
@@ -49,9 +55,10 @@ class AnswerabilityModel:
         gold sets) refuses. That refusal stands when the answer text covers less than ``gate[language]`` of the
         question's terms: off-topic and near-topic questions stay refused, while a Chinese question whose
         terms the quoted text does hold is left to the model (the rule refused 41 % of answerable CAIL2019
-        train questions).
+        train questions). ``focus_missing`` (no quoted unit holds what is asked: a year, a cost, the species)
+        always refuses: a near-topic passage is not an answer.
         """
-        if rule_refuses and ans_cov < self.gate.get(language, 2.0):
+        if focus_missing or (rule_refuses and ans_cov < self.gate.get(language, 2.0)):
             return "refused"
         hedge_at, answer_at = self.thresholds.get(language) or self.thresholds["en"]
         if p >= answer_at + offset:

@@ -169,12 +169,13 @@ class ExtractiveEngine:
         offset = self.settings.refusal_threshold
         model = load_model(self.settings.answerability_model)
         ev.update(overlap_features(question, rendered))
-        refuse = ev["score"] < THRESHOLD + offset or (ev["focus_missing"] > 0 and not offset < -0.5)
+        weak = ev["score"] < THRESHOLD + offset
+        unfocused = ev["focus_missing"] > 0 and not offset < -0.5
         if model is None:
-            ev["outcome"] = 0.0 if refuse else 2.0
-            return REFUSAL if refuse else rendered
+            ev["outcome"] = 0.0 if weak or unfocused else 2.0
+            return REFUSAL if weak or unfocused else rendered
         p = model.probability(ev)
-        outcome = model.outcome(p, "zh" if has_cjk(question) else "en", offset, refuse, ev["ans_cov"])
+        outcome = model.outcome(p, "zh" if has_cjk(question) else "en", offset, weak, ev["ans_cov"], unfocused)
         ev.update({"confidence": p, "outcome": {"answered": 2.0, "hedged": 1.0, "refused": 0.0}[outcome]})
         if outcome == "answered":
             return rendered
