@@ -118,7 +118,7 @@ def test_plan_without_tailings_and_monitoring(real_embedder, tmp_path_factory):
     counts = {s.section_id: (s.covered, s.partial, s.missing) for s in report.summary}
     assert counts["tailings-waste-dumps"] == (0, 0, 3) and counts["monitoring-success-adaptive"] == (0, 0, 3)
     md = to_markdown(report)
-    assert "❌ missing" in md and "| Tailings facilities and waste dumps | 0 | 0 | 3 |" in md
+    assert "❌ Missing" in md and "| Tailings facilities and waste dumps | 0 | 0 | 3 |" in md
 
     # The missing tailings requirement is cited from the site's own law (第四十六条), not the US act.
     cited = check_plan(PLAN, SITE, assistant, sections=["tailings-waste-dumps"], cite=True)

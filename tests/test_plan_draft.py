@@ -134,3 +134,16 @@ def test_drafting_eval_scores_evidence_against_a_clause_map(hash_assistant, tmp_
     assert s["items_with_key_clauses"] == 2  # one per site: the other item's key clause is foreign law
     assert s["mapped_clause_recall"] == 1.0  # Article 46 for the CN site, the topsoil paragraph for the US site
     assert 0 < s["top3_precision"] < 1 and result.misfits  # unmapped items count against precision
+
+
+def test_list_items_and_lead_ins_are_not_evidence():
+    from assistant.drafting.evidence import split_sentences
+
+    text = (
+        "(三)堆放采矿剥离物、废石、矿渣、粉煤灰等固体废弃物压占的土地；\n\n"
+        "Moneys in the fund may be used for the following purposes:\n\n"
+        "(5) remove the topsoil from the land in a separate layer and segregate it in a separate pile."
+    )
+    assert split_sentences(text, "en") == [
+        "(5) remove the topsoil from the land in a separate layer and segregate it in a separate pile."
+    ]

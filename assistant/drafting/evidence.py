@@ -67,7 +67,9 @@ def split_sentences(text: str, language: str = "en") -> list[str]:
         # Questions (study prompts in notes and case studies) state no requirement; nor does a short list
         # item such as "(三)堆放采矿剥离物…的土地；", which only names a case of the clause above it.
         cjk = bool(_CJK.search(s))
-        if len(s) < (8 if cjk else 25) or s.endswith(("?", "？")):
+        # A lead-in ending in a colon ("Moneys in the fund may be used for the following purposes:") states
+        # nothing by itself either.
+        if len(s) < (8 if cjk else 25) or s.endswith(("?", "？", ":", "：")):
             continue
         if _LIST_ITEM.match(s) and len(s) < (40 if cjk else 60):
             continue
