@@ -162,7 +162,7 @@ def rescore(set_name: str, split: str, model_path: Path) -> dict[str, Any]:
     The composed answer does not depend on the gate, so this equals a gated run over the same questions.
     """
     from assistant.core.overlap import overlap_features
-    from evaluation.train_answerability import decide
+    from evaluation.answerability_rule import decide
 
     model = json.loads(model_path.read_text(encoding="utf-8"))
     name = set_name if set_name.startswith("own-") else f"{set_name}-{split}"

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from assistant.core.errors import EmptyDocumentError, UnsupportedFileError
 from assistant.core.types import Page
-from assistant.drafting.check import CHECK_THRESHOLDS, check_plan, classify, to_markdown
+from assistant.drafting.check import CHECK_THRESHOLDS, check_plan, classify
+from assistant.drafting.check_report import to_markdown
 from assistant.drafting.plan_reader import read_plan, split_plan
 from assistant.drafting.site import SiteProfile
 

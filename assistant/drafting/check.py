@@ -246,10 +246,3 @@ def _best_matches(embedder: Any, items: list[TemplateItem], plan: list[PlanPassa
             best = int(np.argmax(block))
             out.append(_Match(plan[best], float(block[best]), [], []))
     return out
-
-
-def to_markdown(report: CheckReport, *, verbose: bool = False) -> str:
-    """The report as Markdown (see ``check_report``); scores only with ``verbose``."""
-    from assistant.drafting.check_report import to_markdown as render
-
-    return render(report, verbose=verbose)

@@ -186,7 +186,7 @@ class Tools:
         return result(to_markdown(draft), draft)
 
     def check(self, plan_text: str, site: Any, sections: list[str] | None) -> CallToolResult:
-        from assistant.drafting.check import to_markdown
+        from assistant.drafting.check_report import to_markdown
 
         if not plan_text.strip():
             raise ToolError("plan_text is empty: pass the plan's Markdown or plain text")
