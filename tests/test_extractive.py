@@ -278,3 +278,13 @@ def test_asked_for_target_may_sit_in_the_cited_passage_rather_than_the_sentence(
     assert focus_missing(f, sentence, "") == ["target:rang"]  # stemmed
     assert focus_missing(f, sentence, "Section 15 Water quality: the acceptable range for pH. " + sentence) == []
     assert focus_missing(f, sentence, "Section 15 Water quality. " + sentence) == ["target:rang"]  # stemmed
+
+
+def test_a_count_in_a_unit_needs_a_number_in_that_unit() -> None:
+    from assistant.answer.focus import focus_missing, question_focus
+
+    asked = question_focus("How many hectares of subsided land has Xuzhou restored?")
+    near_topic = "Restoring 80% of subsidence areas could store at least 1.1 billion tonnes of carbon in Xuzhou."
+    assert "number:hectar" in focus_missing(asked, near_topic, "Xuzhou restored hectares of land")
+    assert focus_missing(asked, "Xuzhou has restored 1,200 hectares of subsided land.", "") == []
+    assert not [m for m in focus_missing(question_focus("What is the levy rate?"), "1 per cent", "") if "number:" in m]

@@ -317,12 +317,41 @@ def _word_covered(term: str, tokens: set[str]) -> bool:
     return len(term) >= 4 and any(t.startswith(term) and len(t) - len(term) <= 4 for t in tokens)
 
 
+# Units a "how many <unit>" question asks to be counted in: the answer must state a number in that unit.
+_NUM = r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|fifty|hundred|thousand)"
+_UNITS = {
+    "hectar": r"hectares?|ha\b",
+    "acr": r"acres?",
+    "tonn": r"tonnes?|tons?|t\b",
+    "metr": r"metres?|meters?|m\b",
+    "kilometr": r"kilometres?|kilometers?|km\b",
+    "percent": r"%|per ?cent",
+}
+
+
+def _counted_unit_missing(focus: Focus, answer_text: str) -> list[str]:
+    """ "number:<unit>" for each unit the question counts in that no number of the answer is stated in."""
+    if not focus.wants_number:
+        return []
+    return [
+        f"number:{t}"
+        for t in focus.targets
+        if t in _UNITS and not re.search(rf"{_NUM}\s*-?\s*(?:{_UNITS[t]})", answer_text, re.I)
+    ]
+
+
+def _mostly_cjk(text: str) -> bool:
+    """Written in Chinese: a Chinese title in brackets inside an English sentence does not make it so."""
+    cjk = len(re.findall(f"[{CJK}]", text))
+    return cjk > 0 and cjk >= 0.3 * len(re.findall(r"\w", text))
+
+
 def focus_missing(
     focus: Focus, answer_text: str, context_text: str, similar: Callable[[str, str], bool] | None = None
 ) -> list[str]:
     """Focus items neither ``answer_text`` (the chosen sentences) nor ``context_text`` (their passages and
     headings) cover; a wanted number must be in the chosen sentences themselves."""
-    if has_cjk(answer_text) != has_cjk(" ".join([*focus.targets, *focus.names])) and (focus.targets or focus.names):
+    if _mostly_cjk(answer_text) != has_cjk(" ".join([*focus.targets, *focus.names])) and (focus.targets or focus.names):
         # answered across languages (an English question about a Chinese article): words cannot be compared
         focus = Focus(years=focus.years, wants_number=focus.wants_number)
     ans_tokens = set(tokenize(answer_text))
@@ -343,7 +372,7 @@ def focus_missing(
     rest = re.sub("|".join(map(re.escape, focus.years)), " ", answer_text) if focus.years else answer_text
     if focus.wants_number and not _HAS_NUMBER.search(rest):
         missing.append("number")
-    return missing
+    return missing + _counted_unit_missing(focus, rest)
 
 
 def _name_covered(name: str, tokens: set[str]) -> bool:
