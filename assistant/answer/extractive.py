@@ -30,6 +30,7 @@ from assistant.answer.evidence import THRESHOLD, Evidence, coverage, covered, id
 from assistant.answer.features import answer_features, hedge_text
 from assistant.answer.focus import Focus, focus_missing, question_focus
 from assistant.citations import finalize_answer
+from assistant.core.instructions import is_instruction_like
 from assistant.core.overlap import overlap_features
 from assistant.core.references import chunk_keys, match_strength, parse_refs
 from assistant.core.sentences import Span, split_sentences
@@ -300,6 +301,8 @@ class ExtractiveEngine:
                     sp = Span(sp.start + head.end(), sp.end, sp.text[head.end() :])
                     if len(sp.text.split()) < 8 and not has_cjk(sp.text):
                         continue
+                if is_instruction_like(sp.text):
+                    continue  # planted instructions are never quoted as the answer (SECURITY.md)
                 if in_table and header == sp.text and not _HAS_NUMBER.search(sp.text):
                     continue  # a header row names columns and states nothing: it places the rows below
                 table_row = " | " in sp.text and bool(_HAS_NUMBER.search(sp.text))  # "Decommissioned | $38,500"
