@@ -78,6 +78,18 @@ class DocumentRecord(BaseModel):
     def document_meta(self) -> DocumentMeta:
         return DocumentMeta.model_validate(self.meta) if self.meta else DocumentMeta(doc_id=self.doc_id, title="")
 
+    @classmethod
+    def completed(
+        cls, meta: DocumentMeta, chunk_ids: Sequence[str], *, text_hashes: Sequence[str] = (), meta_key: str = ""
+    ) -> DocumentRecord:
+        """The record of a document fully indexed with exactly these chunk ids (local and shared stores)."""
+        return cls(
+            doc_id=meta.doc_id, title=meta.title, kind=meta.kind, jurisdiction=meta.jurisdiction,
+            language=meta.language, source=meta.source, path=meta.path, sha256=meta.sha256, pages=meta.pages,
+            chunks=len(chunk_ids), chunk_ids=list(chunk_ids), indexed_at=now_iso(), status="complete",
+            meta=meta.model_dump(mode="json"), meta_key=meta_key, text_hashes=list(text_hashes),
+        )  # fmt: skip
+
 
 class PendingWork(BaseModel):
     """A document whose chunks were being written when the writer stopped."""
@@ -230,12 +242,7 @@ class RecordStore:
         meta_key: str = "",
     ) -> DocumentRecord:
         """Record the document as fully indexed with exactly these chunk ids."""
-        rec = DocumentRecord(
-            doc_id=meta.doc_id, title=meta.title, kind=meta.kind, jurisdiction=meta.jurisdiction,
-            language=meta.language, source=meta.source, path=meta.path, sha256=meta.sha256, pages=meta.pages,
-            chunks=len(chunk_ids), chunk_ids=list(chunk_ids), indexed_at=now_iso(), status="complete",
-            meta=meta.model_dump(mode="json"), meta_key=meta_key, text_hashes=list(text_hashes),
-        )  # fmt: skip
+        rec = DocumentRecord.completed(meta, chunk_ids, text_hashes=text_hashes, meta_key=meta_key)
         with self._write() as db:
             db.execute(
                 f"INSERT OR REPLACE INTO documents ({_COLUMNS}, collection) VALUES "

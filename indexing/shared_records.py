@@ -184,12 +184,7 @@ class ChromaRecordStore:
     def complete(
         self, meta: DocumentMeta, chunk_ids: Sequence[str], *, text_hashes: Sequence[str] = (), meta_key: str = ""
     ) -> DocumentRecord:
-        rec = DocumentRecord(
-            doc_id=meta.doc_id, title=meta.title, kind=meta.kind, jurisdiction=meta.jurisdiction,
-            language=meta.language, source=meta.source, path=meta.path, sha256=meta.sha256, pages=meta.pages,
-            chunks=len(chunk_ids), chunk_ids=list(chunk_ids), indexed_at=now_iso(), status="complete",
-            meta=meta.model_dump(mode="json"), meta_key=meta_key, text_hashes=list(text_hashes),
-        )  # fmt: skip
+        rec = DocumentRecord.completed(meta, chunk_ids, text_hashes=text_hashes, meta_key=meta_key)
         with self._guard("writing the shared document records"):
             self._put(rec)
             self._items.delete(ids=[f"pending:{meta.doc_id}"])

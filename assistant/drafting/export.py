@@ -6,6 +6,7 @@ document and its navigation pane; python-docx is imported only when a DOCX is wr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from assistant.core.errors import ConfigError
@@ -113,13 +114,18 @@ def to_docx(draft: Draft, path: Path | str) -> Path:
     return out
 
 
-def write(draft: Draft, path: Path | str) -> Path:
-    """Write by extension: .md/.markdown → Markdown, .docx → Word."""
+def write_by_suffix(path: Path | str, docx: Callable[[Path], Path], markdown: Callable[[], str]) -> Path:
+    """Write by extension: .md/.markdown/.txt → ``markdown()``, .docx → ``docx(path)``."""
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix == ".docx":
-        return to_docx(draft, p)
+        return docx(p)
     if suffix in (".md", ".markdown", ".txt"):
-        p.write_text(to_markdown(draft), encoding="utf-8")
+        p.write_text(markdown(), encoding="utf-8")
         return p
     raise ConfigError(f"cannot write {p.name}: use an --out file ending in .md or .docx")
+
+
+def write(draft: Draft, path: Path | str) -> Path:
+    """Write one drafted section by the file's extension (see :func:`write_by_suffix`)."""
+    return write_by_suffix(path, lambda p: to_docx(draft, p), lambda: to_markdown(draft))

@@ -11,8 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from assistant.core.errors import ConfigError
-from assistant.drafting.export import item_blocks, reference_kinds, reference_text
+from assistant.drafting.export import item_blocks, reference_kinds, reference_text, write_by_suffix
 from assistant.drafting.plan import PlanDraft
 
 # Countries whose offices print on US Letter (ISO 3166 alpha-2); everyone else uses A4.
@@ -156,12 +155,5 @@ def to_docx(plan: PlanDraft, path: Path | str) -> Path:
 
 
 def write_plan(plan: PlanDraft, path: Path | str) -> Path:
-    """Write by extension: .md/.markdown → Markdown, .docx → Word."""
-    p = Path(path)
-    suffix = p.suffix.lower()
-    if suffix == ".docx":
-        return to_docx(plan, p)
-    if suffix in (".md", ".markdown", ".txt"):
-        p.write_text(to_markdown(plan), encoding="utf-8")
-        return p
-    raise ConfigError(f"cannot write {p.name}: use an --out file ending in .md or .docx")
+    """Write the whole plan by the file's extension (.md/.markdown/.txt or .docx)."""
+    return write_by_suffix(path, lambda p: to_docx(plan, p), lambda: to_markdown(plan))
