@@ -147,3 +147,31 @@ def test_all_sources_keeps_each_answers_cards_newest_open() -> None:
     assert out.index("sources-3") < out.index("sources-1")
     assert render.chips_html({"kind": ["law"], "doc_id": ["<b>x"]}).count('msra-chip"') == 2
     assert "&lt;b&gt;x" in render.chips_html({"doc_id": ["<b>x"]}) and render.chips_html({}) == ""
+
+
+def test_a_store_change_keeps_selections_that_are_still_valid() -> None:
+    from types import SimpleNamespace
+
+    import gradio as gr
+
+    from assistant.web.doclists import DocLists, register
+
+    def doc(doc_id: str, juris: str) -> SimpleNamespace:
+        return SimpleNamespace(
+            doc_id=doc_id, title=doc_id.upper(), kind="law", jurisdiction=juris, language="en", pages=1, chunks=2,
+            indexed_at="2026-12-02T00:00:00",
+        )  # fmt: skip
+
+    shelf = [doc("a", "US"), doc("b", "CN")]
+    lists = DocLists(SimpleNamespace(documents=lambda: list(shelf)))  # type: ignore[arg-type]
+    with gr.Blocks(), lists:
+        register(gr.Dropdown([], label="one doc"), "docs")
+        register(gr.Dropdown([], multiselect=True, label="jurisdictions"), "jurisdictions")
+        register(gr.Dataframe([]), "table")
+    shelf.append(doc("c", "AU"))  # another tab uploads; then "b" is removed
+    shelf.pop(1)
+    out = lists.on_tick(None, "a", ["US", "CN"])
+    assert out[0]["value"] == "a" and [c[1] for c in out[0]["choices"]] == ["a", "c"]
+    assert out[1]["value"] == ["US"]  # CN went with the removed document
+    assert [row[0] for row in out[2]] == ["a", "c"]
+    assert lists.on_tick(None, "b", [])[0]["value"] is None

@@ -42,28 +42,42 @@ class DocLists:
         docs = self.assistant.documents()
         return hashlib.sha256("\n".join(f"{d.doc_id}|{d.indexed_at}|{d.title}" for d in docs).encode()).hexdigest()
 
-    def updates(self) -> list[Any]:
-        """A fresh value for every registered list (selections are cleared: the list may have changed)."""
+    def updates(self, current: dict[int, Any] | None = None) -> list[Any]:
+        """A fresh value for every registered list. A selection (``current``: list index → value) is kept where
+        it is still among the choices, so a change elsewhere does not clear what a user picked."""
         docs = self.assistant.documents()
-        values: dict[str, Any] = {
-            "docs": gr.update(choices=[(f"{d.title} ({d.doc_id})", d.doc_id) for d in docs], value=None),
-            "table": [
-                [d.doc_id, d.title, d.kind, d.jurisdiction, d.language, d.pages, d.chunks, str(d.indexed_at)[:19]]
-                for d in docs
-            ],
-            "jurisdictions": gr.update(choices=sorted({d.jurisdiction for d in docs}), value=None),
-            "kinds": gr.update(choices=sorted({d.kind for d in docs}), value=None),
+        choices: dict[str, list[Any]] = {
+            "docs": [(f"{d.title} ({d.doc_id})", d.doc_id) for d in docs],
+            "jurisdictions": sorted({d.jurisdiction for d in docs}),
+            "kinds": sorted({d.kind for d in docs}),
         }
-        return [values[what] for _, what in self.items]
+        table = [
+            [d.doc_id, d.title, d.kind, d.jurisdiction, d.language, d.pages, d.chunks, str(d.indexed_at)[:19]]
+            for d in docs
+        ]
+        out: list[Any] = []
+        for i, (_, what) in enumerate(self.items):
+            if what == "table":
+                out.append(table)
+                continue
+            valid = {c[1] if isinstance(c, tuple) else c for c in choices[what]}
+            out.append(gr.update(choices=choices[what], value=_kept((current or {}).get(i), valid)))
+        return out
+
+    @property
+    def selectable(self) -> list[tuple[int, Any]]:
+        """(index, component) of the lists a user selects in (every list but tables)."""
+        return [(i, c) for i, (c, what) in enumerate(self.items) if what != "table"]
 
     def on_load(self) -> list[Any]:
         return [*self.updates(), self.stamp()]
 
-    def on_tick(self, seen: str | None) -> list[Any]:
+    def on_tick(self, seen: str | None, *values: Any) -> list[Any]:
         now = self.stamp()
         if now == seen:
             return [gr.skip()] * (len(self.items) + 1)
-        return [*self.updates(), now]
+        current = {i: v for (i, _), v in zip(self.selectable, values, strict=True)}
+        return [*self.updates(current), now]
 
     def wire(self, app: gr.Blocks, every: float = 10.0) -> None:
         """Refresh on page load, and when another tab or user changed the store; then run deferred wiring."""
@@ -75,13 +89,20 @@ class DocLists:
         timer = gr.Timer(every)
         timer.tick(
             self.on_tick,
-            seen,
+            [seen, *(c for _, c in self.selectable)],
             outputs,
             api_name="ui_doclists_tick",
             api_visibility="private",
             show_progress="hidden",
             concurrency_limit=None,
         )
+
+
+def _kept(value: Any, valid: set[Any]) -> Any:
+    """The part of a selection (one value or a multiselect list) that is still a valid choice."""
+    if isinstance(value, list):
+        return [v for v in value if v in valid]
+    return value if value in valid else None
 
 
 def register(component: Any, what: What) -> Any:
