@@ -307,3 +307,13 @@ def test_planted_instructions_are_never_the_answer(hash_settings) -> None:
     ans = engine.answer("What must be done with topsoil stockpiles?", [Passage(chunk=chunk, score=1.0, rank=1)])
     assert not ans.refused and "PWNED" not in ans.answer and "Ignore previous" not in ans.answer
     assert ans.answer.startswith("Topsoil stockpiles shall be seeded")
+
+
+def test_a_follow_up_condition_replaces_the_previous_one(hash_settings) -> None:
+    engine = ExtractiveEngine(HashEmbedder(), hash_settings)
+    prev = "How long is the operator responsible for revegetation where annual rainfall is more than 26 inches?"
+    out = engine.rewrite("And in drier areas?", [(prev, "…five full years…")])
+    assert "responsible for revegetation" in out and "drier areas" in out
+    assert "26 inches" not in out  # the old condition would ask for the old answer again
+    kept = engine.rewrite("And for tailings?", [("What must a restoration plan include?", "…")])
+    assert "restoration plan include" in kept and "tailings" in kept

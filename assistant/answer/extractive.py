@@ -63,6 +63,10 @@ _HAS_NUMBER = re.compile(
     r"|[一二两三四五六七八九十百千万]+(?:年|日|个|倍|厘米|米|公顷|亩|%)",
     re.I,
 )
+# a follow-up that is only a condition ("in drier areas", "where the site is under 5 ha", "for quarries")
+_QUALIFIER = re.compile(r"^(?:in|on|at|for|where|when|if|under|during|within|with|without)\b", re.I)
+# the previous question's trailing condition, from its last "where/if/when/in areas …" clause to the end
+_LAST_QUALIFIER = re.compile(r"\s+(?:where|if|when|in (?:areas|places|sites|regions))\b[^?]*$", re.I)
 _ZH_ANAPHORA = re.compile(r"^(?:那么?|还有|以及|另外)|[它其这那]|呢[？?]?$")
 MIN_SENTENCE_CHARS = {"en": 25, "zh": 8}
 CACHE_SIZE = 20_000
@@ -149,7 +153,12 @@ class ExtractiveEngine:
             rest = re.sub(r"^(?:那么?|还有|以及|另外)[，,]?", "", q)
             return f"{prev.rstrip('？?。 ')}，{rest}"
         rest = re.sub(r"^(?:and|also|what about|how about|then|or|but)\b[\s,]*", "", q, flags=re.I)
-        return f"{prev.rstrip('?. ')} — {rest}"
+        base = prev.rstrip("?. ")
+        if _QUALIFIER.match(rest):
+            # "And in drier areas?" swaps the condition of the previous question ("… where rainfall is more
+            # than 26 inches"): keeping both would ask for the old answer again
+            base = _LAST_QUALIFIER.sub("", base) or base
+        return f"{base} — {rest}"
 
     # ---- composition ----------------------------------------------------------------------
     def compose(self, question: str, passages: list[Passage], evidence_out: dict[str, float] | None = None) -> str:
