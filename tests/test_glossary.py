@@ -43,7 +43,7 @@ def test_english_questions_expand_to_the_chinese_terms_they_speak_of() -> None:
 
 def test_labels_name_the_key_terms_of_a_chinese_clause_longest_first() -> None:
     g = load_glossary()
-    clause = "采矿权人应当按照规定提取矿区生态修复费用，专门用于矿区生态修复。矿区生态修复费用计入成本。"
+    clause = "矿区生态修复费用由采矿权人提取并计入成本，仅用于本矿区的修复。"  # our own test sentence
     terms = {e.zh: e.en for e in g.label(clause)}
     assert terms["采矿权人"] == "mining right holder"
     assert terms["计入成本"] == "counted as costs"

@@ -140,7 +140,7 @@ def test_list_items_and_lead_ins_are_not_evidence():
     from assistant.drafting.evidence import split_sentences
 
     text = (
-        "(三)堆放采矿剥离物、废石、矿渣、粉煤灰等固体废弃物压占的土地；\n\n"
+        "(三)废石和矿渣堆场压占的土地；\n\n"
         "Moneys in the fund may be used for the following purposes:\n\n"
         "(5) remove the topsoil from the land in a separate layer and segregate it in a separate pile."
     )
