@@ -70,19 +70,25 @@ def to_markdown(draft: Draft) -> str:
         "",
     ]
     for heading, blocks in item_blocks(draft):
-        lines += [f"## {heading}", ""]
-        for i, (kind, text) in enumerate(blocks):
-            if kind == "bullet":
-                lines.append(f"- {text}")
-                if i + 1 == len(blocks) or blocks[i + 1][0] != "bullet":
-                    lines.append("")
-            elif kind == "note":
-                lines += [f"> **{text}**", ""]
-            else:
-                lines += [" ".join(text.split()), ""]
+        lines += [f"## {heading}", "", *block_lines(blocks)]
     lines += ["## References", ""]
     lines += [f"{c.marker} {reference_text(c)}" + "  " for c in draft.references] or ["(none)"]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def block_lines(blocks: list[tuple[str, str]]) -> list[str]:
+    """Markdown lines of one item's blocks: bullets as a list, notes as bold quotes, text as paragraphs."""
+    lines: list[str] = []
+    for i, (kind, text) in enumerate(blocks):
+        if kind == "bullet":
+            lines.append(f"- {text}")
+            if i + 1 == len(blocks) or blocks[i + 1][0] != "bullet":
+                lines.append("")
+        elif kind == "note":
+            lines += [f"> **{text}**", ""]
+        else:
+            lines += [" ".join(text.split()), ""]
+    return lines
 
 
 def to_docx(draft: Draft, path: Path | str) -> Path:

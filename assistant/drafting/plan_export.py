@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from assistant.drafting.export import item_blocks, reference_kinds, reference_text, write_by_suffix
+from assistant.drafting.export import block_lines, item_blocks, reference_kinds, reference_text, write_by_suffix
 from assistant.drafting.plan import PlanDraft
 
 # Countries whose offices print on US Letter (ISO 3166 alpha-2); everyone else uses A4.
@@ -50,16 +50,7 @@ def to_markdown(plan: PlanDraft) -> str:
     for n, d in enumerate(plan.sections, 1):
         lines += [f"# {n}. {d.section_title}", "", " ".join(d.purpose.split()), ""]
         for heading, blocks in item_blocks(d, kinds):
-            lines += [f"## {n}.{heading}", ""]
-            for i, (kind, text) in enumerate(blocks):
-                if kind == "bullet":
-                    lines.append(f"- {text}")
-                    if i + 1 == len(blocks) or blocks[i + 1][0] != "bullet":
-                        lines.append("")
-                elif kind == "note":
-                    lines += [f"> **{text}**", ""]
-                else:
-                    lines += [" ".join(text.split()), ""]
+            lines += [f"## {n}.{heading}", "", *block_lines(blocks)]
     lines += ["# References", ""]
     lines += [f"{c.marker} {reference_text(c)}  " for c in plan.references] or ["(none)"]
     return "\n".join(lines).rstrip() + "\n"
