@@ -19,10 +19,14 @@ from assistant.core.types import Answer, Chunk, Passage
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
+    from assistant.answer.extractive import ExtractiveEngine
+    from assistant.answer.llm_engine import AnswerEngine, LLMEngine
+    from assistant.retrieval import HybridRetriever
     from indexing.embeddings import Embedder
     from indexing.lexical import LexicalIndex
     from indexing.pipeline import IngestReport
     from indexing.records import DocumentRecord, RecordStore
+    from indexing.replica_sync import ReplicaSync
     from indexing.store import VectorStore
 
 
@@ -43,10 +47,10 @@ class Assistant:
         self.records = records
         self.lexical = lexical
         self._chat_model = chat_model
-        self._extractive: Any = None
-        self._llm_engine: Any = None
-        self._retriever: Any = None
-        self._replica: Any = None
+        self._extractive: ExtractiveEngine | None = None
+        self._llm_engine: LLMEngine | None = None
+        self._retriever: HybridRetriever | None = None
+        self._replica: ReplicaSync | None = None
         if callable(getattr(records, "generation", None)):
             from indexing.replica_sync import ReplicaSync
 
@@ -112,7 +116,7 @@ class Assistant:
 
     # ---- retrieval and answers ----------------------------------------------------------
     @property
-    def retriever(self) -> Any:
+    def retriever(self) -> HybridRetriever:
         if self._retriever is None:
             from assistant.retrieval import HybridRetriever
 
@@ -136,7 +140,7 @@ class Assistant:
         )
         return self.law.prefer(question, passages)  # issue 14 hook: the version of a law the question means
 
-    def _engine(self, engine: str | None) -> Any:
+    def _engine(self, engine: str | None) -> AnswerEngine:
         name = engine_name(engine) or self.settings.engine
         if name == "extractive":
             if self._extractive is None:

@@ -28,7 +28,13 @@ _LABEL = re.compile(r"^\s*(?:standalone question|rewritten question|question)\s*
 
 
 class AnswerEngine(Protocol):
+    """What the service needs of an answer engine (extractive or LLM)."""
+
     def answer(self, question: str, passages: list[Passage]) -> Answer: ...
+
+    def stream(self, question: str, passages: list[Passage]) -> Iterator[str | Answer]: ...
+
+    def rewrite(self, question: str, history: list[tuple[str, str]]) -> str: ...
 
 
 def clean_reply(text: str) -> str:
