@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from chroma_server import chroma_run, free_port
 
 from assistant.core.config import Settings, load_settings
 from assistant.core.errors import IndexMismatchError, StoreError
@@ -221,7 +221,7 @@ def test_two_models_in_one_home_never_mix(settings: Settings) -> None:
 
 
 def test_unreachable_server_is_a_store_error(tmp_home: Path) -> None:
-    port = _free_port()
+    port = free_port()
     settings = load_settings(tmp_home, embedding_model="hash:64", chroma_url=f"http://127.0.0.1:{port}")
     t = time.perf_counter()
     with pytest.raises(StoreError, match=r"chroma run --path DIR --host 127\.0\.0\.1 --port N"):
@@ -230,45 +230,10 @@ def test_unreachable_server_is_a_store_error(tmp_home: Path) -> None:
 
 
 # ---- a real `chroma run` server -------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def chroma_server(tmp_path: Path) -> Iterator[str]:
-    import httpx
-
-    exe = Path(sys.executable).parent / "chroma"
-    if not exe.exists():
-        pytest.fail(f"{exe} is missing: chromadb installs the `chroma` command")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [str(exe), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("`chroma run` did not come up within 30 s")
-        time.sleep(0.1)
-    try:
-        yield url
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with chroma_run(tmp_path / "server-data") as server:
+        yield server.url
 
 
 @pytest.mark.slow
@@ -286,28 +251,14 @@ def test_server_store_contract_and_outage(tmp_home: Path, chroma_server: str) ->
 
 @pytest.mark.slow
 def test_server_going_away_is_a_store_error(tmp_home: Path, tmp_path: Path) -> None:
-    import httpx
 
-    exe = Path(sys.executable).parent / "chroma"
-    port = _free_port()
-    proc = subprocess.Popen(
-        [str(exe), "run", "--path", str(tmp_path / "d"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            httpx.get(f"{url}/api/v2/heartbeat", timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    settings = load_settings(tmp_home, embedding_model="hash:64", chroma_url=url)
-    store = open_store(settings, EMB.name)
-    chunks = make_chunks("doc", 3)
-    store.upsert(chunks, vectors(chunks))
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(10)
+    with chroma_run(tmp_path / "d") as server:
+        settings = load_settings(tmp_home, embedding_model="hash:64", chroma_url=server.url)
+        store = open_store(settings, EMB.name)
+        chunks = make_chunks("doc", 3)
+        store.upsert(chunks, vectors(chunks))
+        server.proc.send_signal(signal.SIGTERM)
+        server.proc.wait(10)
     with pytest.raises(StoreError, match="unset MSRA_CHROMA_URL"):
         store.query(EMB.embed_query("topsoil"), k=2)
     with pytest.raises(StoreError, match="could not be reached"):
