@@ -12,7 +12,7 @@ from docx.enum.text import WD_BREAK
 from assistant.trainer.keypoints import key_points
 from assistant.trainer.quiz import Question
 from assistant.trainer.selection import ClauseItem
-from assistant.trainer.slides import DeckInfo, clause_title
+from assistant.trainer.slides import DeckInfo, clause_title, stamp_properties
 
 ANSWER_KEY = "Answer key"
 
@@ -67,9 +67,6 @@ def build_handout(items: Sequence[ClauseItem], questions: Sequence[Question], in
             doc.add_paragraph(point, style="List Bullet")
     _questions(doc, questions)
     _answer_key(doc, questions)
-    props = doc.core_properties
-    props.title, props.author, props.last_modified_by = info.title, "msra", "msra"
-    props.created = props.modified = props.last_printed = info.date
-    props.revision = 1
+    stamp_properties(doc.core_properties, info)
     doc.save(str(out))
     return out

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pptx import Presentation
 from pptx.util import Inches, Pt
@@ -101,6 +102,14 @@ def _case_slide(prs, item: ClauseItem, case: Chunk) -> None:  # type: ignore[no-
     _notes(slide, f"Case study quoted as an example of {item.label} ({item.doc_id}).\n\n{case.text}")
 
 
+def stamp_properties(props: Any, info: DeckInfo) -> None:
+    """Office core properties (pptx and docx share them) fixed to the pack's title and date, so a rebuild of
+    the same selection gives the same bytes."""
+    props.title, props.author, props.last_modified_by = info.title, "msra", "msra"
+    props.created = props.modified = props.last_printed = info.date
+    props.revision = 1
+
+
 def build_deck(items: Sequence[ClauseItem], info: DeckInfo, cases: dict[str, Chunk], out: Path) -> Path:
     prs = Presentation()
     _title_slide(prs, info)
@@ -108,9 +117,6 @@ def build_deck(items: Sequence[ClauseItem], info: DeckInfo, cases: dict[str, Chu
         _clause_slides(prs, item)
         if item.clause_id in cases:
             _case_slide(prs, item, cases[item.clause_id])
-    props = prs.core_properties
-    props.title, props.author, props.last_modified_by = info.title, "msra", "msra"
-    props.created = props.modified = props.last_printed = info.date
-    props.revision = 1
+    stamp_properties(prs.core_properties, info)
     prs.save(str(out))
     return out
