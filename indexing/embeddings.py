@@ -40,6 +40,10 @@ class Embedder(Protocol):
 
     def embed_query(self, text: str) -> np.ndarray: ...
 
+    def warm_up(self) -> None:
+        """Load what embedding needs now (a server does it before its first request)."""
+        ...
+
 
 def resolve_model_path(model: str) -> str:
     """Map the ``bundled:`` alias to the folder shipped inside site-packages; pass other names through."""
@@ -196,6 +200,9 @@ class HashEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._one(text)
+
+    def warm_up(self) -> None:
+        """Nothing to load."""
 
 
 class LightEmbedder:

@@ -88,10 +88,9 @@ class Ingestor:
 
         home = self.settings.home
         for part in (self.store, self.records):
-            block = getattr(part, "write_block", None)
-            if block is not None:  # readable but not writable for a reason other than permissions: a full disk
-                raise block
-        if getattr(self.store, "read_only", False) or getattr(self.records, "read_only", False):
+            if part.write_block is not None:  # readable but not writable for a reason other than permissions
+                raise part.write_block
+        if self.store.read_only or self.records.read_only:
             raise StoreError(
                 f"{home} is read-only: msra can read its index but not change it. Make the folder writable "
                 "or point --home/MSRA_HOME at a writable folder"
@@ -222,14 +221,7 @@ class Ingestor:
 
         # Each parse is a fresh child process, mostly start-up time: a few at once keep the embedder fed.
         workers = max(2, min(4, os.cpu_count() or 1))
-        # the bulk (torch) model when the embedder has two: a LightEmbedder's warm_up readies only ONNX Runtime
-        warm_up = getattr(self.embedder, "warm_up_bulk", None) or getattr(self.embedder, "warm_up", None)
-        loading: threading.Thread | None = None
-        if work and callable(warm_up):
-            # Importing torch and loading the model takes seconds: parse and chunk meanwhile. A failure here
-            # is raised again, with its message, by the first embed call.
-            loading = threading.Thread(target=_quietly, args=(warm_up,), name="msra-warm-up", daemon=True)
-            loading.start()
+        loading = self._start_warm_up() if work else None
         queue: deque[tuple[int, Target, str, str, float, Future[Any]]] = deque()
         todo = iter(work)
         ready: list[Prepared] = []
@@ -258,23 +250,8 @@ class Ingestor:
                         FileResult.failed(target.path, f"not indexed: {broken}", "fix the index, then re-run", started),
                     )
                     continue
-                try:
-                    job = Job(i, target, sha, key, started)
-                    prepared = prepare(
-                        job, fut.result(), claimed, overrides=overrides, settings=self.settings, store=self.store,
-                        records=self.records,
-                    )  # fmt: skip
-                except IngestError as exc:
-                    done(i, FileResult.failed(target.path, exc.reason, exc.fix, started))
-                    continue
-                except ConfigError as exc:  # a malformed sidecar or override concerns this file only
-                    done(i, FileResult.failed(target.path, str(exc), "fix its metadata and re-run", started))
-                    continue
-                except StoreError:
-                    raise
-                except Exception as exc:  # a parser bug must not stop the batch
-                    reason = f"unexpected {type(exc).__name__}: {exc}"
-                    done(i, FileResult.failed(target.path, reason, "report this file to the msra maintainers", started))
+                prepared = self._prepare(Job(i, target, sha, key, started), fut, claimed, overrides, done)
+                if prepared is None:
                     continue
                 claimed[prepared.meta.doc_id] = target.path
                 ready.append(prepared)
@@ -287,6 +264,41 @@ class Ingestor:
                     ready = []
             if ready and broken is None:
                 self._flush(ready, done, progress, total)
+
+    def _start_warm_up(self) -> threading.Thread | None:
+        """Load the model in a thread: importing torch and loading take seconds, so files parse meanwhile."""
+        # the bulk (torch) model when the embedder has two: a LightEmbedder's warm_up readies only ONNX Runtime
+        warm_up = getattr(self.embedder, "warm_up_bulk", None) or self.embedder.warm_up
+        # a failure here is raised again, with its message, by the first embed call
+        loading = threading.Thread(target=_quietly, args=(warm_up,), name="msra-warm-up", daemon=True)
+        loading.start()
+        return loading
+
+    def _prepare(
+        self,
+        job: Job,
+        fut: Future[Any],
+        claimed: dict[str, Path],
+        overrides: dict[str, Any],
+        done: Callable[[int, FileResult], None],
+    ) -> Prepared | None:
+        """Chunk one parsed file; a failure concerning this file only is reported through ``done`` (None)."""
+        path, started = job.target.path, job.started
+        try:
+            return prepare(
+                job, fut.result(), claimed, overrides=overrides, settings=self.settings, store=self.store,
+                records=self.records,
+            )  # fmt: skip
+        except IngestError as exc:
+            done(job.index, FileResult.failed(path, exc.reason, exc.fix, started))
+        except ConfigError as exc:  # a malformed sidecar or override concerns this file only
+            done(job.index, FileResult.failed(path, str(exc), "fix its metadata and re-run", started))
+        except StoreError:
+            raise
+        except Exception as exc:  # a parser bug must not stop the batch
+            reason = f"unexpected {type(exc).__name__}: {exc}"
+            done(job.index, FileResult.failed(path, reason, "report this file to the msra maintainers", started))
+        return None
 
     def _flush(
         self, ready: list[Prepared], done: Callable[[int, FileResult], None], progress: Progress | None, total: int
@@ -327,9 +339,8 @@ class Ingestor:
                 f"name have {sorted(dims)[0]}: another model now has its name. Use the model the index was built "
                 "with (MSRA_EMBEDDING_MODEL) or ingest into a new --home."
             )
-        check = getattr(self.store, "check_dimension", None)
-        if callable(check) and dims:
-            check(dims.pop())  # another model under the same name: stop everything
+        if dims:
+            self.store.check_dimension(dims.pop())  # another model under the same name: stop everything
         for n, p in enumerate(ready):
             try:
                 self._commit(p, np.stack([vectors[h] for h in p.hashes]))

@@ -12,6 +12,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from assistant.core.errors import IndexMismatchError, StoreError
 from assistant.core.types import Chunk
 
 Where = dict[str, Any]  # Chroma-style metadata filter, e.g. {"jurisdiction": "CN"} or {"$and": [...]}
@@ -22,6 +23,12 @@ class VectorStore(Protocol):
     """Chunks with their embeddings. Similarities returned are cosine similarities in [-1, 1]."""
 
     name: str  # collection name; encodes embedding model and chunking settings
+    read_only: bool  # readable but not writable (permissions, or a write_block)
+    write_block: StoreError | None  # why writes are refused when it is not permissions (a full disk)
+
+    def check_dimension(self, dim: int) -> None:
+        """Raise ``IndexMismatchError`` when ``dim`` differs from the vectors already stored."""
+        ...
 
     def upsert(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None: ...
 
@@ -96,8 +103,18 @@ class MemoryStore:
 
     def __init__(self, name: str = "memory-test") -> None:
         self.name = name
+        self.read_only = False
+        self.write_block: StoreError | None = None
         self._chunks: dict[str, Chunk] = {}
         self._vecs: dict[str, np.ndarray] = {}
+
+    def check_dimension(self, dim: int) -> None:
+        stored = {len(v) for v in self._vecs.values()}
+        if stored and stored != {dim}:
+            raise IndexMismatchError(
+                f"store {self.name} holds {stored.pop()}-dimensional vectors, not {dim}: use the embedder it was "
+                "built with or a new store"
+            )
 
     def upsert(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
         for chunk, vec in zip(chunks, embeddings, strict=True):

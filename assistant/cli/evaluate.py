@@ -78,126 +78,157 @@ def _print_summary(metrics: dict, baseline: dict | None) -> None:
     Console().print(table)
 
 
+# The options of `msra eval`, named once so the command's signature stays readable.
+_Gold = Annotated[list[Path] | None, typer.Option("--gold", help="Gold JSONL file(s); default: the bundled set.")]
+_Engine = Annotated[str | None, typer.Option(help="extractive or llm (default: settings).")]
+_Retrieval = Annotated[str | None, typer.Option(help="hybrid, dense or bm25 (default: settings).")]
+_K = Annotated[int | None, typer.Option("--k", help="Passages given to the answer engine.")]
+_Out = Annotated[Path | None, typer.Option(help="Report folder (default: HOME/eval/TIMESTAMP).")]
+_Baseline = Annotated[Path | None, typer.Option(help="A previous report.json to compare against.")]
+_Under = Annotated[list[str] | None, typer.Option("--fail-under", help="METRIC=VALUE floor, e.g. fact_accuracy=0.9.")]
+_Over = Annotated[
+    list[str] | None, typer.Option("--fail-over", help="METRIC=VALUE ceiling, e.g. false_refusal_rate=0.05.")
+]
+_Corpus = Annotated[
+    list[str] | None, typer.Option("--corpus", help="Ingest first: 'bundled' (the starter corpus) or files/folders.")
+]
+_ViaCli = Annotated[
+    bool, typer.Option("--via-cli", help="Ask through `msra ask --json -` in a subprocess (tests the contract).")
+]
+_Limit = Annotated[int | None, typer.Option(help="Only the first N cases (quick checks).")]
+_Plots = Annotated[bool, typer.Option(help="Write PNG plots.")]
+_ExportCsv = Annotated[Path | None, typer.Option("--export-csv", help="Write the gold set as CSV and stop.")]
+_ImportCsv = Annotated[Path | None, typer.Option("--import-csv", help="Read a CSV gold set (with --to).")]
+_To = Annotated[Path | None, typer.Option("--to", help="JSONL file written by --import-csv.")]
+_ListMetrics = Annotated[bool, typer.Option("--list-metrics", help="Print metric names and stop.")]
+_Checks = Annotated[bool, typer.Option("--checks", help="Evaluate the plan check on the hand-labelled plans instead.")]
+_Drafting = Annotated[
+    bool, typer.Option("--drafting", help="Evaluate draft evidence against the requirement-to-clause map instead.")
+]
+_Injection = Annotated[
+    bool,
+    typer.Option(
+        "--injection",
+        help="Run the prompt-injection cases (evaluation/injection_cases.py) in a scratch index instead "
+        "of a gold set: injection success and honest answer rates for the configured engine.",
+    ),
+]
+
+
 def register(app: typer.Typer) -> None:
     """Add ``msra eval`` to the msra app."""
 
     @app.command("eval")
     def eval_cmd(
-        gold: Annotated[
-            list[Path] | None, typer.Option("--gold", help="Gold JSONL file(s); default: the bundled set.")
-        ] = None,
-        engine: Annotated[str | None, typer.Option(help="extractive or llm (default: settings).")] = None,
-        retrieval: Annotated[str | None, typer.Option(help="hybrid, dense or bm25 (default: settings).")] = None,
-        k: Annotated[int | None, typer.Option("--k", help="Passages given to the answer engine.")] = None,
-        out: Annotated[Path | None, typer.Option(help="Report folder (default: HOME/eval/TIMESTAMP).")] = None,
-        baseline: Annotated[Path | None, typer.Option(help="A previous report.json to compare against.")] = None,
-        fail_under: Annotated[
-            list[str] | None, typer.Option("--fail-under", help="METRIC=VALUE floor, e.g. fact_accuracy=0.9.")
-        ] = None,
-        fail_over: Annotated[
-            list[str] | None,
-            typer.Option("--fail-over", help="METRIC=VALUE ceiling, e.g. false_refusal_rate=0.05."),
-        ] = None,
-        corpus: Annotated[
-            list[str] | None,
-            typer.Option("--corpus", help="Ingest first: 'bundled' (the starter corpus) or files/folders."),
-        ] = None,
-        via_cli: Annotated[
-            bool,
-            typer.Option("--via-cli", help="Ask through `msra ask --json -` in a subprocess (tests the contract)."),
-        ] = False,
-        limit: Annotated[int | None, typer.Option(help="Only the first N cases (quick checks).")] = None,
-        plots: Annotated[bool, typer.Option(help="Write PNG plots.")] = True,
-        export_csv: Annotated[
-            Path | None, typer.Option("--export-csv", help="Write the gold set as CSV and stop.")
-        ] = None,
-        import_csv: Annotated[
-            Path | None, typer.Option("--import-csv", help="Read a CSV gold set (with --to).")
-        ] = None,
-        to: Annotated[Path | None, typer.Option("--to", help="JSONL file written by --import-csv.")] = None,
-        list_metrics: Annotated[bool, typer.Option("--list-metrics", help="Print metric names and stop.")] = False,
-        checks: Annotated[
-            bool, typer.Option("--checks", help="Evaluate the plan check on the hand-labelled plans instead.")
-        ] = False,
-        drafting: Annotated[
-            bool,
-            typer.Option("--drafting", help="Evaluate draft evidence against the requirement-to-clause map instead."),
-        ] = False,
-        injection: Annotated[
-            bool,
-            typer.Option(
-                "--injection",
-                help="Run the prompt-injection cases (evaluation/injection_cases.py) in a scratch index instead "
-                "of a gold set: injection success and honest answer rates for the configured engine.",
-            ),
-        ] = False,
+        gold: _Gold = None,
+        engine: _Engine = None,
+        retrieval: _Retrieval = None,
+        k: _K = None,
+        out: _Out = None,
+        baseline: _Baseline = None,
+        fail_under: _Under = None,
+        fail_over: _Over = None,
+        corpus: _Corpus = None,
+        via_cli: _ViaCli = False,
+        limit: _Limit = None,
+        plots: _Plots = True,
+        export_csv: _ExportCsv = None,
+        import_csv: _ImportCsv = None,
+        to: _To = None,
+        list_metrics: _ListMetrics = False,
+        checks: _Checks = False,
+        drafting: _Drafting = False,
+        injection: _Injection = False,
     ) -> None:
         """Evaluate answers and retrieval on a gold question set."""
-        from assistant.core.errors import EvaluationError
-        from evaluation import dataset
-
         if list_metrics:
-            from evaluation.injection import INJECTION_METRICS
-            from evaluation.metrics import METRICS
-
-            for name, (higher, desc) in {**METRICS, **INJECTION_METRICS}.items():
-                typer.echo(f"{name:24s} {'higher' if higher else 'lower '} is better  {desc}")
-            return
-        if checks:
+            _list_metrics()
+        elif checks:
             from assistant.cli.draft_eval import run_checks
 
             run_checks(out)
-            return
-        if drafting:
+        elif drafting:
             from assistant.cli.draft_eval import run_drafting
 
             run_drafting(out, corpus)
-            return
-        if injection:
+        elif injection:
             _injection(engine, k, out, fail_under, fail_over)
-            return
-        with _state.user_errors():
-            if import_csv:
-                if not to:
-                    raise typer.BadParameter("--import-csv needs --to FILE.jsonl", param_hint="--to")
-                cases = dataset.import_csv(import_csv)
-                dataset.write_jsonl(cases, to)
-                typer.echo(f"wrote {len(cases)} cases to {to}")
-                return
-            gold_paths = gold or [dataset.BUNDLED_GOLD]
-            cases = dataset.load_gold(gold_paths)
-            if export_csv:
-                dataset.export_csv(cases, export_csv)
-                typer.echo(f"wrote {len(cases)} cases to {export_csv}")
-                return
-            under = _parse_thresholds(fail_under, ceiling=False)
-            over = _parse_thresholds(fail_over, ceiling=True)
-            base = None
-            if baseline:
-                from evaluation.report import load_report
+        elif import_csv or export_csv:
+            _convert_csv(gold, import_csv, to, export_csv)
+        else:
+            run = _Run(engine, retrieval, k, via_cli, [str(p) for p in gold or []])
+            _gold_run(run, out, baseline, fail_under, fail_over, corpus, limit, plots)
 
-                base = load_report(baseline)
-            if limit:
-                cases = cases[:limit]
-            overrides = {"engine": engine, "retrieval_mode": retrieval, "top_k": k}
-            # one Assistant (one model load) for ingesting and asking
-            assistant = _state.assistant(**overrides) if corpus or not via_cli else None
-            if corpus and assistant is not None:
-                _ingest(assistant, corpus)
-            if assistant is not None and not assistant.store.count():
-                raise EvaluationError(
-                    f"the index in {assistant.settings.home} (collection {assistant.store.name}) is empty: "
-                    "ingest documents first (`msra ingest`) or pass --corpus bundled|PATH"
-                )
-            run = _Run(engine, retrieval, k, via_cli, [str(p) for p in gold_paths])
-            outcomes, settings, seconds = _ask_all(cases, run, assistant, overrides)
-            problems, metrics, paths = _report(outcomes, settings, run, seconds, out, base, under, over, plots)
-        _print_summary(metrics, base)
-        typer.echo(f"report: {paths['md']}")
-        if problems:
-            for p in problems:
-                typer.echo(f"FAIL {p}", err=True)
-            raise typer.Exit(1)
+
+def _list_metrics() -> None:
+    from evaluation.injection import INJECTION_METRICS
+    from evaluation.metrics import METRICS
+
+    for name, (higher, desc) in {**METRICS, **INJECTION_METRICS}.items():
+        typer.echo(f"{name:24s} {'higher' if higher else 'lower '} is better  {desc}")
+
+
+def _convert_csv(gold: list[Path] | None, import_csv: Path | None, to: Path | None, export_csv: Path | None) -> None:
+    """``--import-csv F --to J`` writes a JSONL gold set; ``--export-csv F`` writes the gold set as CSV."""
+    from evaluation import dataset
+
+    with _state.user_errors():
+        if import_csv:
+            if not to:
+                raise typer.BadParameter("--import-csv needs --to FILE.jsonl", param_hint="--to")
+            cases = dataset.import_csv(import_csv)
+            dataset.write_jsonl(cases, to)
+            typer.echo(f"wrote {len(cases)} cases to {to}")
+            return
+        assert export_csv is not None
+        cases = dataset.load_gold(gold or [dataset.BUNDLED_GOLD])
+        dataset.export_csv(cases, export_csv)
+        typer.echo(f"wrote {len(cases)} cases to {export_csv}")
+
+
+def _gold_run(
+    run: _Run,
+    out: Path | None,
+    baseline: Path | None,
+    fail_under: list[str] | None,
+    fail_over: list[str] | None,
+    corpus: list[str] | None,
+    limit: int | None,
+    plots: bool,
+) -> None:
+    """Ask every gold case, write the report, print the summary and exit 1 on a failed threshold."""
+    from assistant.core.errors import EvaluationError
+    from evaluation import dataset
+
+    with _state.user_errors():
+        gold_paths = [Path(p) for p in run.gold] or [dataset.BUNDLED_GOLD]
+        run = _Run(run.engine, run.retrieval, run.k, run.via_cli, [str(p) for p in gold_paths])
+        cases = dataset.load_gold(gold_paths)[:limit] if limit else dataset.load_gold(gold_paths)
+        under = _parse_thresholds(fail_under, ceiling=False)
+        over = _parse_thresholds(fail_over, ceiling=True)
+        base = None
+        if baseline:
+            from evaluation.report import load_report
+
+            base = load_report(baseline)
+        overrides = {"engine": run.engine, "retrieval_mode": run.retrieval, "top_k": run.k}
+        # one Assistant (one model load) for ingesting and asking
+        assistant = _state.assistant(**overrides) if corpus or not run.via_cli else None
+        if corpus and assistant is not None:
+            _ingest(assistant, corpus)
+        if assistant is not None and not assistant.store.count():
+            raise EvaluationError(
+                f"the index in {assistant.settings.home} (collection {assistant.store.name}) is empty: "
+                "ingest documents first (`msra ingest`) or pass --corpus bundled|PATH"
+            )
+        outcomes, settings, seconds = _ask_all(cases, run, assistant, overrides)
+        problems, metrics, paths = _report(outcomes, settings, run, seconds, out, base, under, over, plots)
+    _print_summary(metrics, base)
+    typer.echo(f"report: {paths['md']}")
+    if problems:
+        for p in problems:
+            typer.echo(f"FAIL {p}", err=True)
+        raise typer.Exit(1)
 
 
 def _injection(

@@ -122,6 +122,6 @@ def register(app: typer.Typer) -> None:
             users = parse_auth(auth, auth_file)
             assistant = _state.assistant()
             # ONNX Runtime only (a LightEmbedder): serving questions never imports torch
-            assistant.embedder.warm_up() if hasattr(assistant.embedder, "warm_up") else None
+            assistant.embedder.warm_up()
             typer.echo(f"msra web app on http://{host}:{port}" + (" (login required)" if users else ""))
             launch(assistant, host, port, users)
