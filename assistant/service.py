@@ -93,6 +93,17 @@ class Assistant:
             self._replica.mark_synced()
         return report
 
+    def rebuild_lexical(self) -> int:
+        """Rebuild the BM25 index from the vector store (after finishing interrupted writes); the chunk count."""
+        from indexing.pipeline import Ingestor
+
+        ingestor = Ingestor(self.settings, self.embedder, self.store, self.records, self.lexical)
+        with ingestor.writer():
+            ingestor.reconcile()
+            self.lexical.rebuild(self.store.iter_chunks())
+        self._retriever = None
+        return self.store.count()
+
     def remove(self, doc_id: str) -> int:
         from indexing.pipeline import Ingestor
 

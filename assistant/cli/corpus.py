@@ -152,14 +152,8 @@ def _print_report(report: IngestReport) -> None:
 def reindex() -> None:
     """Rebuild the BM25 lexical index from the vector store."""
     with _state.user_errors():
-        from indexing.pipeline import Ingestor
-
-        a = _state.assistant()
-        ingestor = Ingestor(a.settings, a.embedder, a.store, a.records, a.lexical)
-        with ingestor.writer():
-            ingestor.reconcile()
-            a.lexical.rebuild(a.store.iter_chunks())
-        typer.echo(f"lexical index rebuilt: {a.store.count()} chunks")
+        count = _state.assistant().rebuild_lexical()
+        typer.echo(f"lexical index rebuilt: {count} chunks")
 
 
 @corpus_app.command("list")
@@ -177,16 +171,8 @@ def list_documents(
     with _state.user_errors():
         from assistant.core.filters import parse_filter_args
         from assistant.versions import VersionBook
-        from indexing.chroma_store import collection_name
-        from indexing.embeddings import embedder_for
-        from indexing.records import RecordStore
 
-        settings = _state.settings()
-        name = collection_name(settings, embedder_for(settings).name)
-        if settings.chroma_url:  # replicas share the records through the Chroma server (docs/deploy.md)
-            records = _state.assistant().documents()
-        else:
-            records = RecordStore(settings.home / "records.sqlite3", name).documents()
+        records = _state.assistant().documents()  # local records, or the Chroma server's for replicas
         book = VersionBook(r.document_meta() for r in records)
         rows = [_row(r, book) for r in records]
         for key, value in (parse_filter_args(filter_) or {}).items():
@@ -202,22 +188,28 @@ def list_documents(
         console.print("No documents indexed yet: run `msra ingest PATH` or `msra ingest --bundled`." if not records
                       else "No indexed document matches the filter.")  # fmt: skip
         return
+    console.print(_documents_table(rows))
+
+
+# One column per value of a row: the version and its status share one ("2024 · in force").
+_COLUMNS = (
+    "doc id",
+    "title",
+    "kind",
+    "jurisdiction",
+    "language",
+    "version · status",
+    "pages",
+    "chunks",
+    "last indexed",
+)
+
+
+def _documents_table(rows: list[dict[str, Any]]) -> Any:
     from rich.table import Table
 
     table = Table(show_header=True)
-    cols = (
-        "doc id",
-        "title",
-        "kind",
-        "jurisdiction",
-        "language",
-        "version",
-        "status",
-        "pages",
-        "chunks",
-        "last indexed",
-    )
-    for col in cols:
+    for col in _COLUMNS:
         table.add_column(col, overflow="fold", justify="right" if col in ("pages", "chunks") else "left")
     for r in rows:
         when = str(r["indexed_at"]).replace("T", " ").replace("+00:00", " UTC")
@@ -226,7 +218,7 @@ def list_documents(
             r["doc_id"], r["title"], r["kind"], r["jurisdiction"], r["language"], status,
             str(r["pages"]), str(r["chunks"]), when,
         )  # fmt: skip
-    console.print(table)
+    return table
 
 
 def _row(record: Any, book: Any) -> dict[str, Any]:
