@@ -249,19 +249,33 @@ def write_plots(report: Mapping[str, Any], out: Path, baseline: Mapping[str, Any
     import matplotlib
 
     matplotlib.use("Agg")
+    paths = [_plot_by_tag(report, out / "metrics_by_tag.png"), _plot_latency(report, out / "latency.png")]
+    if baseline:
+        paths.append(_plot_baseline(report, baseline, out / "baseline_comparison.png"))
+    return paths
+
+
+def _save(fig: Any, path: Path, **layout: Any) -> Path:
     import matplotlib.pyplot as plt
 
-    paths: list[Path] = []
+    fig.tight_layout(**layout)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def _plot_by_tag(report: Mapping[str, Any], path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
     shown = ["fact_accuracy", "right_doc_rate", "refusal_recall", "doc_recall@5"]
-    tags = [t for t in ("difficulty", "language") if t in report.get("by_tag", {})] or list(report.get("by_tag", {}))[
-        :1
-    ]
+    by_tag = report.get("by_tag", {})
+    tags = [t for t in ("difficulty", "language") if t in by_tag] or list(by_tag)[:1]
     fig, axes = plt.subplots(1, max(1, len(tags)), figsize=(6 * max(1, len(tags)), 4), squeeze=False)
     for ax, tag in zip(axes[0], tags or [None], strict=False):
         if tag is None:
             ax.text(0.5, 0.5, "no tags", ha="center")
             continue
-        groups = report["by_tag"][tag]
+        groups = by_tag[tag]
         values = list(groups)
         width = 0.8 / len(shown)
         for i, m in enumerate(shown):
@@ -273,10 +287,11 @@ def write_plots(report: Mapping[str, Any], out: Path, baseline: Mapping[str, Any
     handles, labels = axes[0][0].get_legend_handles_labels()
     if handles:
         fig.legend(handles, labels, loc="lower center", ncol=len(shown), fontsize=8)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
-    paths.append(out / "metrics_by_tag.png")
-    fig.savefig(paths[-1], dpi=90)
-    plt.close(fig)
+    return _save(fig, path, rect=(0, 0.08, 1, 1))
+
+
+def _plot_latency(report: Mapping[str, Any], path: Path) -> Path:
+    import matplotlib.pyplot as plt
 
     lat = [c["latency_ms"] for c in report["cases"] if c.get("latency_ms") is not None]
     fig, ax = plt.subplots(figsize=(6, 3.5))
@@ -284,28 +299,24 @@ def write_plots(report: Mapping[str, Any], out: Path, baseline: Mapping[str, Any
     ax.set_xlabel("latency per question (ms)")
     ax.set_ylabel("cases")
     ax.set_title("latency")
-    fig.tight_layout()
-    paths.append(out / "latency.png")
-    fig.savefig(paths[-1], dpi=90)
-    plt.close(fig)
+    return _save(fig, path)
 
-    if baseline:
-        names = [n for n in HEADLINE if not n.endswith("_ms")]
-        cur = [report["metrics"].get(n) or 0.0 for n in names]
-        base = [baseline["metrics"].get(n) or 0.0 for n in names]
-        fig, ax = plt.subplots(figsize=(9, 4))
-        xs = range(len(names))
-        ax.bar([x - 0.2 for x in xs], base, 0.4, label="baseline")
-        ax.bar([x + 0.2 for x in xs], cur, 0.4, label="this run")
-        ax.set_xticks(list(xs), names, rotation=40, ha="right", fontsize=7)
-        ax.set_ylim(0, 1.05)
-        ax.legend()
-        ax.set_title("this run vs baseline")
-        fig.tight_layout()
-        paths.append(out / "baseline_comparison.png")
-        fig.savefig(paths[-1], dpi=90)
-        plt.close(fig)
-    return paths
+
+def _plot_baseline(report: Mapping[str, Any], baseline: Mapping[str, Any], path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    names = [n for n in HEADLINE if not n.endswith("_ms")]
+    cur = [report["metrics"].get(n) or 0.0 for n in names]
+    base = [baseline["metrics"].get(n) or 0.0 for n in names]
+    fig, ax = plt.subplots(figsize=(9, 4))
+    xs = range(len(names))
+    ax.bar([x - 0.2 for x in xs], base, 0.4, label="baseline")
+    ax.bar([x + 0.2 for x in xs], cur, 0.4, label="this run")
+    ax.set_xticks(list(xs), names, rotation=40, ha="right", fontsize=7)
+    ax.set_ylim(0, 1.05)
+    ax.legend()
+    ax.set_title("this run vs baseline")
+    return _save(fig, path)
 
 
 def write_report(

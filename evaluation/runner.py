@@ -129,34 +129,47 @@ def judge(
         **graded_fields(answer),
     )
     if not refused:
-        out.citation_valid = citation_valid(text, [c.get("marker", "") for c in citations])
-        texts = {cid: ch.text for cid, ch in chunks.items()} if chunks else None
-        out.citation_correct = citation_correctness(text, citations, texts)
-        out.citation_support = citation_support(text, citations)
-        if case.answerable and case.expected_sources:
-            judged = [
-                _source_hit(
-                    case,
-                    str(c.get("doc_id", "")),
-                    str(c.get("clause", "")),
-                    getattr(chunks.get(str(c.get("chunk_id"))), "aliases", []) or [],
-                )
-                for c in citations
-            ]
-            out.doc_hit = any(d for d, _ in judged)
-            if _has_clause(case):
-                out.clause_hit = any(c for _, c in judged)
+        _judge_citations(out, case, citations, chunks)
     if passages is not None:
-        out.retrieved = [
-            {"rank": i, "doc_id": p.chunk.doc_id, "clause": p.chunk.clause, "score": round(float(p.score), 4)}
-            for i, p in enumerate(passages, start=1)
-        ]
-        if case.answerable and case.expected_sources:
-            judged_p = [_source_hit(case, p.chunk.doc_id, p.chunk.clause, p.chunk.aliases) for p in passages]
-            out.doc_relevances = [d for d, _ in judged_p]
-            if _has_clause(case):
-                out.clause_relevances = [c for _, c in judged_p]
+        _judge_retrieval(out, case, passages)
     return out
+
+
+def _judge_citations(
+    out: CaseOutcome, case: GoldCase, citations: list[dict[str, Any]], chunks: Mapping[str, Any]
+) -> None:
+    """Citation validity, correctness and support; the right document and clause among the citations."""
+    text = out.answer
+    out.citation_valid = citation_valid(text, [c.get("marker", "") for c in citations])
+    texts = {cid: ch.text for cid, ch in chunks.items()} if chunks else None
+    out.citation_correct = citation_correctness(text, citations, texts)
+    out.citation_support = citation_support(text, citations)
+    if case.answerable and case.expected_sources:
+        judged = [
+            _source_hit(
+                case,
+                str(c.get("doc_id", "")),
+                str(c.get("clause", "")),
+                getattr(chunks.get(str(c.get("chunk_id"))), "aliases", []) or [],
+            )
+            for c in citations
+        ]
+        out.doc_hit = any(d for d, _ in judged)
+        if _has_clause(case):
+            out.clause_hit = any(c for _, c in judged)
+
+
+def _judge_retrieval(out: CaseOutcome, case: GoldCase, passages: Sequence[Any]) -> None:
+    """What was retrieved, and which passages hold the expected document and clause."""
+    out.retrieved = [
+        {"rank": i, "doc_id": p.chunk.doc_id, "clause": p.chunk.clause, "score": round(float(p.score), 4)}
+        for i, p in enumerate(passages, start=1)
+    ]
+    if case.answerable and case.expected_sources:
+        judged_p = [_source_hit(case, p.chunk.doc_id, p.chunk.clause, p.chunk.aliases) for p in passages]
+        out.doc_relevances = [d for d, _ in judged_p]
+        if _has_clause(case):
+            out.clause_relevances = [c for _, c in judged_p]
 
 
 def _lookup_chunks(assistant: Any, citations: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -220,6 +233,19 @@ def cli_command(home: Path | None, extra: Sequence[str] = ()) -> list[str]:
     return [*cmd, "ask", "--json", *extra, "-"]
 
 
+def _start(cmd: list[str], env: Mapping[str, str] | None, questions: str) -> subprocess.Popen[str]:
+    """Start the contract command and hand it every question at once (it answers one JSON line each)."""
+    proc_env = {**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+        env=proc_env,
+    )  # fmt: skip
+    assert proc.stdin
+    proc.stdin.write(questions)
+    proc.stdin.close()
+    return proc
+
+
 def run_cli(
     cases: Sequence[GoldCase],
     *,
@@ -236,20 +262,8 @@ def run_cli(
     ``command`` replaces the ``msra … ask --json -`` command line (tests use a stand-in script).
     """
     cmd = list(command) if command else cli_command(home, extra_args)
-    proc_env = {**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"}
-    questions = "".join(c.question.replace("\n", " ") + "\n" for c in cases)
-    proc = subprocess.Popen(
-        cmd,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        env=proc_env,
-    )
-    assert proc.stdin and proc.stdout
-    proc.stdin.write(questions)
-    proc.stdin.close()
+    proc = _start(cmd, env, "".join(c.question.replace("\n", " ") + "\n" for c in cases))
+    assert proc.stdout
     outcomes: list[CaseOutcome] = []
     deadline = time.monotonic() + timeout_s
     last = time.perf_counter()

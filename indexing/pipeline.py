@@ -312,14 +312,7 @@ class Ingestor:
         missing = [h for h in texts if h not in vectors]
         if missing:
             try:
-                parts = []
-                step = self.embed_progress_step
-                for start in range(0, len(missing), step):
-                    if progress:
-                        end = min(start + step, len(missing))
-                        progress(f"embedding chunks {start + 1}-{end} of {len(missing)}", self._done, total)
-                    parts.append(self.embedder.embed_documents([texts[h] for h in missing[start : start + step]]))
-                fresh = np.concatenate(parts)
+                fresh = self._embed([texts[h] for h in missing], progress, total)
             except ConfigError:
                 raise
             except Exception as exc:
@@ -329,7 +322,7 @@ class Ingestor:
                         FileResult.failed(p.target.path, f"embedding failed: {exc}", "re-run ingest", p.started),
                     )
                 return None
-            new = dict(zip(missing, np.asarray(fresh, dtype=np.float32), strict=True))
+            new = dict(zip(missing, fresh, strict=True))
             self.records.cache_vectors(model, new)
             vectors.update(new)
         dims = {len(v) for v in vectors.values()}
@@ -361,6 +354,17 @@ class Ingestor:
                 ),
             )  # fmt: skip
         return None
+
+    def _embed(self, texts: list[str], progress: Progress | None, total: int) -> np.ndarray:
+        """Embed in steps of ``embed_progress_step`` texts, reporting each step."""
+        parts = []
+        step = self.embed_progress_step
+        for start in range(0, len(texts), step):
+            if progress:
+                end = min(start + step, len(texts))
+                progress(f"embedding chunks {start + 1}-{end} of {len(texts)}", self._done, total)
+            parts.append(self.embedder.embed_documents(texts[start : start + step]))
+        return np.asarray(np.concatenate(parts), dtype=np.float32)
 
     def _commit(self, p: Prepared, vecs: np.ndarray) -> None:
         """pending → upsert → delete stale → complete; on a store failure undo what can be undone."""
