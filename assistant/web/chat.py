@@ -241,6 +241,7 @@ def _sources_column(engines: list[str]) -> dict[str, Any]:
 def chat_tab(assistant: Assistant, app: gr.Blocks) -> None:
     h = ChatHandlers(assistant, ChatHistory(assistant.settings.home / "web-history.sqlite3"))
     engines = ["extractive", "llm"] if assistant.settings.llm_configured else ["extractive"]
+    engines.sort(key=lambda e: e != assistant.settings.engine)  # the configured engine is the default choice
     turns, cid = gr.State([]), gr.State(None)
     with gr.Row():
         hist = _history_column(h)
