@@ -13,21 +13,23 @@ per question), so an ingest or a removal is seen at once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assistant.core.types import Answer, Chunk, DocumentMeta, Passage
 
 if TYPE_CHECKING:
     from assistant.primary import LawShelf
     from assistant.versions import VersionBook
+    from indexing.lexical import LexicalIndex
+    from indexing.records import Records
 
 Filters = dict[str, str | list[str]]
 
 
 class LawSteps:
-    """See the module docstring. ``records`` is a RecordStore, ``lexical`` a LexicalIndex."""
+    """See the module docstring."""
 
-    def __init__(self, records: Any, lexical: Any) -> None:
+    def __init__(self, records: Records | None, lexical: LexicalIndex) -> None:
         self.records = records
         self.lexical = lexical
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from indexing.embeddings import Embedder
     from indexing.lexical import LexicalIndex
     from indexing.pipeline import IngestReport
-    from indexing.records import DocumentRecord, RecordStore
+    from indexing.records import DocumentRecord, Records
     from indexing.replica_sync import ReplicaSync
     from indexing.store import VectorStore
 
@@ -37,7 +37,7 @@ class Assistant:
         *,
         embedder: Embedder,
         store: VectorStore,
-        records: RecordStore,
+        records: Records,
         lexical: LexicalIndex,
         chat_model: BaseChatModel | None = None,
     ) -> None:
@@ -118,8 +118,7 @@ class Assistant:
 
     def _uncommitted(self) -> set[str]:
         """Chunks of documents still being written (or whose writer was killed): readers skip them."""
-        find = getattr(self.records, "uncommitted_chunk_ids", None)
-        return find() if callable(find) else set()
+        return self.records.uncommitted_chunk_ids()
 
     def document_chunks(self, doc_id: str) -> list[Chunk]:
         hidden = self._uncommitted()

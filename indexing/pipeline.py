@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from assistant.core.config import Settings
     from indexing.embeddings import Embedder
     from indexing.lexical import LexicalIndex
-    from indexing.records import DocumentRecord, RecordStore
+    from indexing.records import DocumentRecord, Records
     from indexing.store import VectorStore
 
 Progress = Callable[[str, int, int], None]
@@ -70,7 +70,7 @@ class Ingestor:
         settings: Settings,
         embedder: Embedder,
         store: VectorStore,
-        records: RecordStore,
+        records: Records,
         lexical: LexicalIndex,
     ) -> None:
         self.settings = settings

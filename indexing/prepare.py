@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from assistant.core.config import Settings
     from assistant.core.types import Chunk, DocumentMeta
     from indexing.discovery import Target
-    from indexing.records import DocumentRecord, RecordStore
+    from indexing.records import DocumentRecord, Records, RecordStore
     from indexing.store import VectorStore
 
 
@@ -107,7 +107,7 @@ def prepare(
     return Prepared(job.index, job.target, meta, chunks, texts, hashes, job.key, previous, job.started)
 
 
-def _clash(doc_id: str, path: Path, claimed: dict[str, Path], records: RecordStore) -> str | None:
+def _clash(doc_id: str, path: Path, claimed: dict[str, Path], records: Records) -> str | None:
     """Another file that owns ``doc_id`` (in this batch, or indexed and still on disk)."""
     if doc_id in claimed and claimed[doc_id] != path:
         return f"{claimed[doc_id]} in this batch"

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -98,6 +98,47 @@ class PendingWork(BaseModel):
     chunk_ids: list[str]
     started_at: str
     previous: DocumentRecord | None = None
+
+
+@runtime_checkable
+class Records(Protocol):
+    """What the pipeline and the Assistant need from the document records: ``RecordStore`` (one sqlite file)
+    and ``indexing.shared_records.ChromaRecordStore`` (replicas sharing a ``chroma run`` server)."""
+
+    read_only: bool
+    write_block: StoreError | None
+
+    def close(self) -> None: ...
+
+    def documents(self) -> list[DocumentRecord]: ...
+
+    def get(self, doc_id: str) -> DocumentRecord | None: ...
+
+    def find_by_path(self, path: Path | str) -> DocumentRecord | None: ...
+
+    def find_by_sha(self, sha256: str) -> list[DocumentRecord]: ...
+
+    def begin(self, meta: DocumentMeta, chunk_ids: Sequence[str] = ()) -> None: ...
+
+    def complete(
+        self, meta: DocumentMeta, chunk_ids: Sequence[str], *, text_hashes: Sequence[str] = (), meta_key: str = ""
+    ) -> DocumentRecord: ...
+
+    def delete(self, doc_id: str) -> None: ...
+
+    def pending(self) -> list[PendingWork]: ...
+
+    def uncommitted_chunk_ids(self) -> set[str]:
+        """Chunks of documents still being written (or whose writer was killed): readers skip them."""
+        ...
+
+    def drop_pending(self, doc_id: str) -> None: ...
+
+    def cached_vectors(self, model: str, text_shas: Iterable[str]) -> dict[str, np.ndarray]: ...
+
+    def cache_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None: ...
+
+    def prune_cache(self) -> int: ...
 
 
 class RecordStore:

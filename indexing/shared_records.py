@@ -25,6 +25,7 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -98,7 +99,7 @@ class ChromaRecordStore:
             res = self._items.get(where=where, include=["documents"])
         return [DocumentRecord.model_validate_json(d) for d in res.get("documents") or [] if d]
 
-    def documents(self, *, fresh: bool = False) -> list[DocumentRecord]:
+    def documents(self, *, fresh: bool = False) -> list[DocumentRecord]:  # fresh: past the replica cache
         """Complete documents by id. Several steps of one answer ask for them, so the list is kept while the
         change log's generation is unchanged (checked at most once per ``CACHE_S``; every time if ``fresh``)."""
         now = time.monotonic()
@@ -119,7 +120,7 @@ class ChromaRecordStore:
         docs = res.get("documents") or []
         return DocumentRecord.model_validate_json(docs[0]) if docs and docs[0] else None
 
-    def find_by_path(self, path: Any) -> DocumentRecord | None:
+    def find_by_path(self, path: Path | str) -> DocumentRecord | None:
         from pathlib import Path
 
         want = str(Path(path).resolve())

@@ -128,3 +128,13 @@ def test_quiz_question_tied_to_clause_and_graded() -> None:
     assert "_____" in q.prompt and q.answer not in q.prompt.replace("_____", "")
     assert grade(q, q.answer.upper()) and not grade(q, "banana")
     assert make_question(chunk, 0) == make_question(chunk, 0)
+
+
+def test_in_browser_quiz_blanks_a_chinese_period_with_the_trainers_value_finders() -> None:
+    chunk = Chunk(
+        chunk_id="cn-00003", doc_id="cn-law", title="示例条例", clause="第十二条", page_start=3, page_end=3,
+        position=3, text="采矿权人应当在闭坑后一年内完成土地复垦，复垦后的土地应当优先用于农业。",
+    )  # fmt: skip
+    q = make_question(chunk)
+    assert q is not None and q.answer == "一年" and "闭坑后_____内" in q.prompt
+    assert grade(q, "一年") and not grade(q, "三年")

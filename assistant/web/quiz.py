@@ -9,29 +9,7 @@ import unicodedata
 from pydantic import BaseModel
 
 from assistant.core.types import Chunk
-
-_NUMBER = re.compile(
-    r"\d[\d,.]*(?:\s?(?:%|percent|per cent|years?|days?|months?|inches|feet|km²|hectares|ha|tonnes?))?"
-)
-_CJK_NUMBER = re.compile(r"[一二三四五六七八九十百千万两零〇]+(?:年|日|个月|倍|万元)")
-_WORD = re.compile(r"[A-Za-z][A-Za-z-]{6,}")
-_STOP = {
-    "operator",
-    "operations",
-    "provided",
-    "regulatory",
-    "authority",
-    "including",
-    "section",
-    "shall",
-    "whether",
-    "between",
-    "through",
-    "however",
-    "because",
-    "another",
-    "accordance",
-}
+from assistant.trainer.values import list_values, number_values, term_candidates
 
 
 class QuizQuestion(BaseModel):
@@ -43,15 +21,17 @@ class QuizQuestion(BaseModel):
     page: int
 
 
-def _pick(text: str, seed: int) -> str | None:
-    numbers = _NUMBER.findall(text) + _CJK_NUMBER.findall(text)
-    if numbers:
-        return numbers[seed % len(numbers)].strip()
-    words = [w for w in _WORD.findall(text) if w.lower() not in _STOP]
-    if words:
-        words.sort(key=len, reverse=True)
-        return words[seed % min(3, len(words))]
-    return None
+def _pick(sentence: str, seed: int) -> str | None:
+    """The value to blank: a number or period first, then a list item, then one of the top key terms.
+
+    The trainer's own value finders (assistant.trainer.values), so the in-browser quiz and the exported packs
+    blank the same kinds of thing.
+    """
+    values = [v.text for v in number_values(sentence)] or [v.text for v in list_values(sentence)]
+    if values:
+        return values[seed % len(values)]
+    terms = [t for t in term_candidates(sentence) if t in sentence]
+    return terms[seed % min(3, len(terms))] if terms else None
 
 
 def make_question(chunk: Chunk, attempt: int = 0) -> QuizQuestion | None:
