@@ -153,6 +153,15 @@ class Assistant:
         passages = self.retriever.retrieve(q, k=k or self.settings.top_k, filters=self.law.filters(filters), mode=mode)
         return self.law.prefer(q, passages)  # issue 14 hook: the version of a law the question means
 
+    @property
+    def chat_model(self) -> BaseChatModel:
+        """The chat model from settings, built on first use; the LLM engine and LLM drafting share it."""
+        if self._chat_model is None:
+            from assistant.llm import build_chat_model
+
+            self._chat_model = build_chat_model(self.settings)
+        return self._chat_model
+
     def _engine(self, engine: str | None) -> AnswerEngine:
         name = engine_name(engine) or self.settings.engine
         if name == "extractive":
@@ -164,11 +173,9 @@ class Assistant:
         if name == "llm":
             if self._llm_engine is None:
                 from assistant.answer.llm_engine import LLMEngine
-                from assistant.llm import build_chat_model
 
-                model = self._chat_model or build_chat_model(self.settings)
                 # A down or broken LLM server must not leave users without an answer.
-                self._llm_engine = LLMEngine(model, self.settings, fallback=self._engine("extractive"))
+                self._llm_engine = LLMEngine(self.chat_model, self.settings, fallback=self._engine("extractive"))
             return self._llm_engine
         raise ConfigError(f"unknown engine {name!r}: use 'extractive' or 'llm'")
 
