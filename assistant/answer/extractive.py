@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -30,6 +30,7 @@ from assistant.answer.evidence import THRESHOLD, Evidence, coverage, covered, id
 from assistant.answer.features import answer_features, hedge_text
 from assistant.answer.focus import Focus, focus_missing
 from assistant.answer.followup import rewrite_followup
+from assistant.answer.lead import lead_with_fact
 from assistant.answer.question import Question, as_question
 from assistant.answer.units import HAS_NUMBER, Candidate, candidates, render, unit_text
 from assistant.citations import finalize_answer
@@ -84,6 +85,16 @@ class _Reading:
     names: list[str]  # its names, less the jurisdictions the passages already are ("China's law")
     focus: Focus  # what is asked for, with the same names
     ref_strength: list[float]  # per passage: how well it is the clause the question names
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """The composed answer and the units it quotes; ``first`` holds what is asked (else the best scored)."""
+
+    rendered: str
+    chosen: list[Candidate]
+    first: Candidate
+    pool: list[Candidate]
 
 
 def _read(q: Question, passages: list[Passage]) -> _Reading:
@@ -146,11 +157,15 @@ class ExtractiveEngine:
         """
         q = as_question(question, passages)
         ev: dict[str, float] = {} if evidence_out is None else evidence_out
-        rendered = self._draft(q, passages, ev) if passages else None
-        if rendered is None:
+        draft = self._draft(q, passages, ev) if passages else None
+        if draft is None:
             ev.update({"outcome": 0.0, "confidence": 0.0})
             return REFUSAL
-        return self._decide(q, rendered, ev)
+        text = self._decide(q, draft.rendered, ev)
+        if ev.get("outcome") != 2.0:
+            return text
+        # decided on the whole composed answer; shown with the fact first (issue 13, assistant.answer.lead)
+        return lead_with_fact(q, draft.chosen, draft.first, draft.pool, draft.rendered, self._similarity(q))
 
     def _decide(self, q: Question, rendered: str, ev: dict[str, float]) -> str:
         """Answer, hedge or refuse: the answerability model when there is one, else the hand-set rule."""
@@ -169,7 +184,7 @@ class ExtractiveEngine:
             return rendered
         return hedge_text(q.text, rendered, self.settings.prompts_dir) if outcome == "hedged" else REFUSAL
 
-    def _draft(self, q: Question, passages: list[Passage], ev: dict[str, float]) -> str | None:
+    def _draft(self, q: Question, passages: list[Passage], ev: dict[str, float]) -> _Draft | None:
         """The best answer the passages allow, its features in ``ev``; None when nothing can be quoted."""
         r = _read(q, passages)
         if q.refs and r.named and not any(r.ref_strength) and _numbering_lacks(list(q.refs), passages, r.named):
@@ -189,15 +204,17 @@ class ExtractiveEngine:
         # is about what the question names: a fee "per hectare" elsewhere does not answer "how many hectares in X"
         missing: list[str] = []
         unit = ""
+        first = chosen[0]
         for c in chosen:
             p = passages[c.passage_index].chunk
             unit = unit_text(c, pool)
             missing = focus_missing(r.focus, unit, f"{p.doc_id} {p.title} {p.clause} {p.text}", self._similar_word)
             if not missing:
+                first = c
                 break
         ev["focus_missing"] = float(len(missing))
         ev.update(answer_features(q.text, list(q.terms), scored, chosen, passages, unit or rendered))
-        return rendered
+        return _Draft(rendered, chosen, first, pool)
 
     def _score(self, r: _Reading, passages: list[Passage], pool: list[Candidate]) -> list[Candidate]:
         """Score every candidate sentence; returns the embedded pool of the lexically best ones."""
@@ -299,6 +316,15 @@ class ExtractiveEngine:
             chosen.append(c)
             seen.append(toks)
         return chosen
+
+    def _similarity(self, q: Question) -> Callable[[list[str]], list[float]]:
+        """Cosine of each text with the question (the embeddings cache serves repeats)."""
+
+        def similarity(texts: list[str]) -> list[float]:
+            vecs = self._embed([q.text, *texts])
+            return [float(v) for v in vecs[1:] @ vecs[0]]
+
+        return similarity
 
     def _similar_word(self, word: str, text: str) -> bool:
         """Whether ``text`` has a word close in meaning to ``word`` (cosine of the single-word embeddings)."""
