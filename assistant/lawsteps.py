@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from assistant.core.types import Answer, Chunk, DocumentMeta, Passage
 
 if TYPE_CHECKING:
+    from assistant.answer.question import Question
     from assistant.primary import LawShelf
     from assistant.versions import VersionBook
     from indexing.lexical import LexicalIndex
@@ -46,7 +47,7 @@ class LawSteps:
             return filters
         return self.book().resolve_filters(filters)
 
-    def prefer(self, question: str, passages: list[Passage]) -> list[Passage]:
+    def prefer(self, question: Question, passages: list[Passage]) -> list[Passage]:
         if len({p.chunk.doc_id for p in passages}) < 2:
             return passages
         return self.book().prefer(question, passages)
@@ -81,7 +82,9 @@ class LawSteps:
 
         return search
 
-    def finish(self, question: str, passages: list[Passage], answer: Answer, filters: Filters | None = None) -> Answer:
+    def finish(
+        self, question: Question, passages: list[Passage], answer: Answer, filters: Filters | None = None
+    ) -> Answer:
         """Cross-language answer, primary sources and version labels (see the module docstring)."""
         from assistant.answer.crosslingual import answer_across
         from assistant.core.glossary import load_glossary

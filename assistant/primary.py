@@ -19,11 +19,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Protocol
 
+from assistant.core.naming import named_documents
 from assistant.core.references import chunk_keys, parse_refs
 from assistant.core.sentences import split_sentences
 from assistant.core.tokens import has_cjk
 from assistant.core.types import Answer, Chunk, Citation, DocumentMeta, Passage
-from assistant.retrieval import named_documents
 
 if TYPE_CHECKING:
     from assistant.core.glossary import Glossary

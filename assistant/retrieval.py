@@ -16,15 +16,15 @@ tokens with a better passage) are dropped so copies of one text do not crowd the
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from assistant.answer.question import Question, analyse
 from assistant.core.glossary import load_glossary
-from assistant.core.references import match_strength, parse_refs
-from assistant.core.tokens import has_cjk, stem, tokenize
+from assistant.core.references import match_strength
+from assistant.core.tokens import tokenize
 from assistant.core.types import Chunk, Passage
 from indexing.store import filters_to_where, matches
 
@@ -40,43 +40,6 @@ WEIGHTS = {"dense": 1.0, "bm25": 1.0, "ref": 3.0, "glossary": 0.5}
 # Chinese questions: the bundled English embedding model ranks Chinese text poorly, BM25 on bigrams well
 CJK_WEIGHTS = {"dense": 0.5, "bm25": 1.5}
 NAMED_DOC_BOOST = 1.3
-_GENERIC_NAME_WORDS = frozenset(
-    [
-        "law",
-        "laws",
-        "act",
-        "acts",
-        "regulation",
-        "regulations",
-        "rule",
-        "rules",
-        "code",
-        "standard",
-        "standards",
-        "guide",
-        "guideline",
-        "guidelines",
-        "the",
-        "and",
-        "of",
-        "for",
-        "on",
-        "in",
-        "zh",
-        "en",
-        "md",
-        "pdf",
-        "txt",
-        "doc",
-        "notes",
-        "note",
-        "version",
-        "edition",
-        "ed",
-        "rev",
-    ]
-)
-_YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
 
 
 def __getattr__(name: str) -> Any:
@@ -91,60 +54,51 @@ def _norm_hash(text: str) -> str:
     return hashlib.blake2b(re.sub(r"\s+", " ", text).strip().lower().encode(), digest_size=12).hexdigest()
 
 
-@functools.lru_cache(maxsize=65_536)
-def _name_variants(doc_id: str, title: str) -> tuple[frozenset[str], ...]:
-    """The word sets that name a document (its id's words, its title's words). Cached: every question checks
-    every document, and tokenising 500 titles per question cost 20 ms at 100k chunks."""
-    variants: list[frozenset[str]] = []
-    slug = {stem(w) for w in doc_id.split("-") if w.isalpha() and len(w) >= 3 and w not in _GENERIC_NAME_WORDS}
-    if slug:
-        variants.append(frozenset(slug))
-    if title and not has_cjk(title):
-        words = {t for t in tokenize(title) if t.isalpha() and t not in _GENERIC_NAME_WORDS}
-        if words:
-            variants.append(frozenset(words))
-    return tuple(variants)
+class _Fusion:
+    """Reciprocal-rank fusion of the channels' ranked lists, then near-duplicates dropped (module docstring)."""
 
+    def __init__(self, rrf_k: int, weights: dict[str, float], hidden: set[str]) -> None:
+        self.rrf_k = rrf_k
+        self.weights = weights
+        self.hidden = hidden
+        self.chunks: dict[str, Chunk] = {}
+        self.fused: dict[str, float] = {}
+        self.dense: dict[str, float] = {}
+        self.lexical: dict[str, float] = {}
 
-def _acronyms(query: str) -> set[str]:
-    found = re.findall(r"\b[A-Z]{3,}s?\b", query)
-    return {a.lower() for a in found} | {stem(a.lower()) for a in found}
+    def add(self, channel: str, ranked: list[tuple[Chunk, float]], scores: dict[str, float] | None) -> None:
+        if self.hidden:
+            ranked = [(c, s) for c, s in ranked if c.chunk_id not in self.hidden]
+        for rank, (chunk, score) in enumerate(ranked, start=1):
+            self.chunks.setdefault(chunk.chunk_id, chunk)
+            self.fused[chunk.chunk_id] = self.fused.get(chunk.chunk_id, 0.0) + self.weights[channel] * (
+                (score if channel == "ref" else 1.0) / (self.rrf_k + rank)
+            )
+            if scores is not None:
+                scores[chunk.chunk_id] = score
 
-
-def named_documents(query: str, docs: dict[str, str]) -> list[str]:
-    """Documents the question names by title or file name; of several versions, the year asked for or the newest."""
-    q_tokens = set(tokenize(query))
-    # an acronym ("SMCRA") names one document; topic words in a file name ("land reclamation") only describe it
-    acronyms = _acronyms(query)
-    # an acronym several documents share ("SER" for a publisher's documents) names none of them in particular
-    sharing = [d for d, t in docs.items() if any(v & acronyms for v in _name_variants(d, t))]
-    if len(sharing) > 1:
-        acronyms = set()
-    scores: dict[str, int] = {}
-    for doc_id, title in docs.items():
-        best = 0
-        for words in _name_variants(doc_id, title):
-            if words <= q_tokens and (len(words) >= 2 or len(next(iter(words))) >= 4):
-                best = max(best, len(words))
-            if best and words & acronyms:  # named already; its acronym outweighs topic words of other names
-                best = max(best, 100)
-        zh_title = re.sub(r"^中华人民共和国", "", title or "")
-        if has_cjk(zh_title) and len(zh_title) >= 3 and zh_title in query:
-            best = max(best, len(zh_title))
-        if best:
-            scores[doc_id] = best
-    if not scores:
-        return []
-    top = max(scores.values())
-    named = [d for d, s in scores.items() if s == top]
-    years = set(_YEAR.findall(query))
-    asked = [d for d in named if set(_YEAR.findall(d)) & years]
-    if asked:
-        return asked
-    if len(named) > 1 and all(_YEAR.search(d) for d in named):
-        newest = max(max(_YEAR.findall(d)) for d in named)
-        return [d for d in named if newest in _YEAR.findall(d)]
-    return named
+    def passages(self, k: int) -> list[Passage]:
+        """The ``k`` best fused chunks, skipping copies of a better one."""
+        chunks, fused = self.chunks, self.fused
+        order = sorted(fused, key=lambda c: (-fused[c], chunks[c].doc_id, chunks[c].position))
+        passages: list[Passage] = []
+        seen_hash: set[str] = set()
+        kept_tokens: list[set[str]] = []
+        for cid in order:
+            chunk = chunks[cid]
+            h = _norm_hash(chunk.text)
+            if h in seen_hash:
+                continue
+            toks = set(tokenize(chunk.text))
+            if toks and any(len(toks & o) / len(toks | o) >= 0.9 for o in kept_tokens):
+                continue
+            seen_hash.add(h)
+            kept_tokens.append(toks)
+            dense, bm25 = self.dense.get(cid), self.lexical.get(cid)
+            passages.append(Passage(chunk, fused[cid], rank=len(passages) + 1, dense_score=dense, bm25_score=bm25))
+            if len(passages) >= k:
+                break
+        return passages
 
 
 class HybridRetriever:
@@ -167,7 +121,7 @@ class HybridRetriever:
 
     def retrieve(
         self,
-        query: str,
+        query: str | Question,
         *,
         k: int,
         filters: dict[str, str | list[str]] | None = None,
@@ -179,67 +133,31 @@ class HybridRetriever:
             from assistant.core.errors import ConfigError
 
             raise ConfigError(f"unknown retrieval mode {mode!r}: use hybrid, dense or bm25")
+        q = query if isinstance(query, Question) else analyse(query, self.lexical.documents())
         where = filters_to_where(filters)
-        n = max(self.settings.candidate_k, k)
-        chunks: dict[str, Chunk] = {}
-        fused: dict[str, float] = {}
-        dense: dict[str, float] = {}
-        lexical: dict[str, float] = {}
-
-        weights = dict(WEIGHTS)
-        if has_cjk(query):
-            weights.update(CJK_WEIGHTS)
-        hidden = self.hidden() if self.hidden is not None else set()
-
-        def add(channel: str, ranked: list[tuple[Chunk, float]], scores: dict[str, float] | None) -> None:
-            if hidden:
-                ranked = [(c, s) for c, s in ranked if c.chunk_id not in hidden]
-            for rank, (chunk, score) in enumerate(ranked, start=1):
-                chunks.setdefault(chunk.chunk_id, chunk)
-                fused[chunk.chunk_id] = fused.get(chunk.chunk_id, 0.0) + weights[channel] * (
-                    (score if channel == "ref" else 1.0) / (self.settings.rrf_k + rank)
-                )
-                if scores is not None:
-                    scores[chunk.chunk_id] = score
-
-        if mode in ("hybrid", "dense"):
-            add("dense", self.store.query(self.embedder.embed_query(query), n, where), dense)
-        if mode in ("hybrid", "bm25"):
-            add("bm25", self.lexical.search(query, n, where), lexical)
-            # issue 14 hook: an English question also looks for the Chinese terms the glossary gives for its words
-            terms = [] if has_cjk(query) else load_glossary().expand(query)
-            if terms:
-                add("glossary", self.lexical.search(" ".join(terms), n, where), None)
-        docs = self.lexical.documents()
-        named = set(named_documents(query, docs)) if docs else set()
-        refs = parse_refs(query)
-        if refs:
-            add("ref", self._reference_hits(refs, named, where, fused, n), None)
-        for cid, chunk in chunks.items():
+        fusion = _Fusion(self.settings.rrf_k, {**WEIGHTS, **(CJK_WEIGHTS if q.chinese else {})}, self._hidden())
+        self._channels(q, mode, where, max(self.settings.candidate_k, k), fusion)
+        named = set(q.named)
+        for cid, chunk in fusion.chunks.items():
             if chunk.doc_id in named:
-                fused[cid] *= NAMED_DOC_BOOST
-        order = sorted(fused, key=lambda c: (-fused[c], chunks[c].doc_id, chunks[c].position))
-        passages: list[Passage] = []
-        seen_hash: set[str] = set()
-        kept_tokens: list[set[str]] = []
-        for cid in order:
-            chunk = chunks[cid]
-            h = _norm_hash(chunk.text)
-            if h in seen_hash:
-                continue
-            toks = set(tokenize(chunk.text))
-            if toks and any(len(toks & o) / len(toks | o) >= 0.9 for o in kept_tokens):
-                continue
-            seen_hash.add(h)
-            kept_tokens.append(toks)
-            passages.append(
-                Passage(
-                    chunk, fused[cid], rank=len(passages) + 1, dense_score=dense.get(cid), bm25_score=lexical.get(cid)
-                )
-            )
-            if len(passages) >= k:
-                break
-        return passages
+                fusion.fused[cid] *= NAMED_DOC_BOOST
+        return fusion.passages(k)
+
+    def _hidden(self) -> set[str]:
+        return self.hidden() if self.hidden is not None else set()
+
+    def _channels(self, q: Question, mode: str, where: dict[str, Any] | None, n: int, fusion: _Fusion) -> None:
+        """Each channel's ranked candidates into ``fusion``: dense, BM25, glossary, clause references."""
+        if mode in ("hybrid", "dense"):
+            fusion.add("dense", self.store.query(self.embedder.embed_query(q.text), n, where), fusion.dense)
+        if mode in ("hybrid", "bm25"):
+            fusion.add("bm25", self.lexical.search(q.text, n, where), fusion.lexical)
+            # issue 14 hook: an English question also looks for the Chinese terms the glossary gives for its words
+            terms = [] if q.chinese else load_glossary().expand(q.text)
+            if terms:
+                fusion.add("glossary", self.lexical.search(" ".join(terms), n, where), None)
+        if q.refs:
+            fusion.add("ref", self._reference_hits(list(q.refs), set(q.named), where, fusion.fused, n), None)
 
     def _reference_hits(
         self, refs: list[str], named: set[str], where: dict[str, Any] | None, fused: dict[str, float], n: int
@@ -258,22 +176,3 @@ class HybridRetriever:
         rows = in_named or rows
         rows.sort(key=lambda r: (-r[1], -fused.get(r[2]["chunk_id"], 0.0), r[2]["doc_id"], int(r[2]["position"])))
         return [(self.lexical.chunk(i), s) for i, s, _ in rows[:n]]
-
-
-def document_name_words(query: str, docs: dict[str, str]) -> set[str]:
-    """Tokens by which ``query`` names documents ("mineral", "resourc", "矿产" …): not content to look for."""
-    words: set[str] = set()
-    q_tokens = set(tokenize(query))
-    for doc_id in named_documents(query, docs):
-        variants = _name_variants(doc_id, docs.get(doc_id, ""))
-        if not any(v <= q_tokens for v in variants):  # named by its acronym alone: the other words are content
-            variants = tuple(v & _acronyms(query) for v in variants)
-        for variant in variants:
-            words |= variant & q_tokens
-        title = re.sub(r"^中华人民共和国", "", docs.get(doc_id, ""))
-        if has_cjk(title):
-            words |= set(tokenize(title))
-        words |= set(_YEAR.findall(doc_id))
-    if words:
-        words |= {"law", "act", "regulation", "rule", "code"} & q_tokens
-    return words

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
     from assistant.answer.extractive import ExtractiveEngine
     from assistant.answer.llm_engine import AnswerEngine, LLMEngine
+    from assistant.answer.question import Question
     from assistant.retrieval import HybridRetriever
     from indexing.embeddings import Embedder
     from indexing.lexical import LexicalIndex
@@ -140,15 +142,35 @@ class Assistant:
         if self._replica is not None:
             self._replica.check()
 
+    def analyse(self, question: str) -> Question:
+        """The one analysis of ``question`` (:mod:`assistant.answer.question`) against the indexed documents."""
+        from assistant.answer import question as questions
+
+        self.sync_replica()  # first: the analysis reads the indexed documents' titles
+        return questions.analyse(question, self.lexical.documents())
+
     def retrieve(
-        self, question: str, *, k: int | None = None, filters: Filters | None = None, mode: str | None = None
+        self,
+        question: str | Question,
+        *,
+        k: int | None = None,
+        filters: Filters | None = None,
+        mode: str | None = None,
     ) -> list[Passage]:
+        """The best passages for ``question``: a string, or its analysis from :meth:`analyse` (reused, not redone)."""
         filters = validate_filters(filters)  # before the store sees them (issue 21)
-        self.sync_replica()
-        passages = self.retriever.retrieve(
-            question, k=k or self.settings.top_k, filters=self.law.filters(filters), mode=mode
-        )
-        return self.law.prefer(question, passages)  # issue 14 hook: the version of a law the question means
+        q = self.analyse(question) if isinstance(question, str) else question
+        passages = self.retriever.retrieve(q, k=k or self.settings.top_k, filters=self.law.filters(filters), mode=mode)
+        return self.law.prefer(q, passages)  # issue 14 hook: the version of a law the question means
+
+    @property
+    def chat_model(self) -> BaseChatModel:
+        """The chat model from settings, built on first use; the LLM engine and LLM drafting share it."""
+        if self._chat_model is None:
+            from assistant.llm import build_chat_model
+
+            self._chat_model = build_chat_model(self.settings)
+        return self._chat_model
 
     def _engine(self, engine: str | None) -> AnswerEngine:
         name = engine_name(engine) or self.settings.engine
@@ -161,11 +183,9 @@ class Assistant:
         if name == "llm":
             if self._llm_engine is None:
                 from assistant.answer.llm_engine import LLMEngine
-                from assistant.llm import build_chat_model
 
-                model = self._chat_model or build_chat_model(self.settings)
                 # A down or broken LLM server must not leave users without an answer.
-                self._llm_engine = LLMEngine(model, self.settings, fallback=self._engine("extractive"))
+                self._llm_engine = LLMEngine(self.chat_model, self.settings, fallback=self._engine("extractive"))
             return self._llm_engine
         raise ConfigError(f"unknown engine {name!r}: use 'extractive' or 'llm'")
 
@@ -174,6 +194,32 @@ class Assistant:
         if not history:
             return question
         return self._engine(engine).rewrite(question, list(history))
+
+    def _prepare(
+        self,
+        question: str,
+        k: int | None,
+        filters: Filters | None,
+        engine: str | None,
+        history: Sequence[tuple[str, str]] | None,
+        mode: str | None,
+    ) -> _Asked:
+        """The steps ``ask`` and ``stream`` share: rewrite a follow-up, analyse it once, retrieve."""
+        t0 = time.perf_counter()
+        filters = validate_filters(filters)
+        eng = self._engine(engine)
+        standalone = self.standalone_question(question, history, engine)
+        t1 = time.perf_counter()
+        q = self.analyse(standalone)
+        passages = self.retrieve(q, k=k, filters=filters, mode=mode)
+        return _Asked(question, q, eng, passages, filters, t0, t1)
+
+    def _finish(self, asked: _Asked, answer: Answer) -> Answer:
+        answer = self.law.finish(asked.q, asked.passages, answer, asked.filters)  # issue 14 hook
+        answer.question = asked.question
+        if asked.q.text != asked.question:
+            answer.standalone_question = asked.q.text
+        return answer
 
     def ask(
         self,
@@ -185,18 +231,11 @@ class Assistant:
         history: Sequence[tuple[str, str]] | None = None,
         mode: str | None = None,
     ) -> Answer:
-        t0 = time.perf_counter()
-        filters = validate_filters(filters)
-        eng = self._engine(engine)
-        standalone = self.standalone_question(question, history, engine)
-        t1 = time.perf_counter()
-        passages = self.retrieve(standalone, k=k, filters=filters, mode=mode)
+        asked = self._prepare(question, k, filters, engine, history, mode)
         t2 = time.perf_counter()
-        answer = self.law.finish(standalone, passages, eng.answer(standalone, passages), filters)  # issue 14 hook
+        answer = self._finish(asked, asked.engine.answer(asked.q, asked.passages))
         t3 = time.perf_counter()
-        answer.question = question
-        if standalone != question:
-            answer.standalone_question = standalone
+        t0, t1 = asked.started, asked.rewritten
         answer.timings_ms = {
             "rewrite": (t1 - t0) * 1000,
             "retrieve": (t2 - t1) * 1000,
@@ -213,16 +252,22 @@ class Assistant:
         filters: Filters | None = None,
         engine: str | None = None,
         history: Sequence[tuple[str, str]] | None = None,
+        mode: str | None = None,
     ) -> Iterator[str | Answer]:
         """Yield text pieces as they are produced, then the final validated ``Answer``."""
-        filters = validate_filters(filters)
-        eng = self._engine(engine)
-        standalone = self.standalone_question(question, history, engine)
-        passages = self.retrieve(standalone, k=k, filters=filters)
-        for piece in eng.stream(standalone, passages):
-            if isinstance(piece, Answer):
-                piece = self.law.finish(standalone, passages, piece, filters)  # issue 14 hook
-                piece.question = question
-                if standalone != question:
-                    piece.standalone_question = standalone
-            yield piece
+        asked = self._prepare(question, k, filters, engine, history, mode)
+        for piece in asked.engine.stream(asked.q, asked.passages):
+            yield self._finish(asked, piece) if isinstance(piece, Answer) else piece
+
+
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """One question on its way: the user's words, their analysis, the engine and what was retrieved."""
+
+    question: str
+    q: Question
+    engine: AnswerEngine
+    passages: list[Passage]
+    filters: Filters | None
+    started: float  # perf_counter at the start, and once the follow-up was rewritten
+    rewritten: float

@@ -25,9 +25,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-from assistant.core.references import chunk_keys, parse_refs
+from assistant.core.references import chunk_keys
 from assistant.core.types import Answer, DocumentMeta, Passage
+
+if TYPE_CHECKING:
+    from assistant.answer.question import Question
 
 IN_FORCE = "in-force"
 _YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
@@ -136,13 +140,10 @@ class VersionBook:
         out["doc_id"] = sorted(keep) or ["\u0000no-such-document"]  # nothing matches: retrieve nothing
         return out
 
-    def asked_years(self, question: str) -> set[str]:
-        return set(_YEAR.findall(question))
-
-    def prefer(self, question: str, passages: list[Passage]) -> list[Passage]:
+    def prefer(self, question: Question, passages: list[Passage]) -> list[Passage]:
         """Passages re-ordered so the version the question means comes first (see the module docstring)."""
-        years = self.asked_years(question)
-        refs = parse_refs(question)
+        years = set(question.years)
+        refs = question.refs
         keep: list[Passage] = []
         later: list[Passage] = []
         for p in passages:

@@ -22,8 +22,8 @@ class RecordingAssistant(Assistant):
 
     calls: list[tuple[str, Any]]
 
-    def retrieve(self, question: str, **kwargs: Any):  # type: ignore[override]
-        self.calls.append((question, kwargs.get("filters")))
+    def retrieve(self, question: Any, **kwargs: Any):  # type: ignore[override]
+        self.calls.append((str(question), kwargs.get("filters")))
         return super().retrieve(question, **kwargs)
 
 

@@ -210,7 +210,7 @@ def test_named_clause_of_another_document_is_not_used(hash_settings) -> None:
 
 
 def test_acronym_names_a_document_over_topic_words_in_a_file_name() -> None:
-    from assistant.retrieval import named_documents
+    from assistant.core.naming import named_documents
 
     docs = {"rmcra-1999": "Ridge Mining Control Act", "land-reclamation-2011": "Land Reclamation Rules"}
     assert named_documents("What does RMCRA say about land reclamation?", docs) == ["rmcra-1999"]

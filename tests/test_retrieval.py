@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from answer_corpus import all_fixture_chunks, build_retriever
 
+from assistant.core.naming import named_documents
 from assistant.core.references import chunk_keys, match_strength, parse_refs
-from assistant.retrieval import HybridRetriever, named_documents
+from assistant.retrieval import HybridRetriever
 from indexing.embeddings import HashEmbedder
 
 

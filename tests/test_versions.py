@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answer.question import analyse
 from assistant.core.errors import ConfigError
 from assistant.core.types import Answer, Chunk, Citation, DocumentMeta, LoadedDocument, Page, Passage
 from assistant.versions import VersionBook, family_key
@@ -64,9 +65,9 @@ def test_status_filters_become_document_filters() -> None:
 def test_an_article_resolves_to_the_version_in_force_unless_a_year_is_named() -> None:
     book = VersionBook(_metas(), today=TODAY)
     passages = [_passage("mrl-2009", 48, 1), _passage("mrl-2024", 48, 2), _passage("mrl-2009", 21, 3)]
-    plain = book.prefer("What does Article 48 of the Mineral Resources Law require?", list(passages))
+    plain = book.prefer(analyse("What does Article 48 of the Mineral Resources Law require?", {}), list(passages))
     assert [p.chunk.chunk_id for p in plain] == ["mrl-2024-48", "mrl-2009-21"]  # old Art. 48 gone, old text last
-    old = book.prefer("What did Article 48 of the 2009 Mineral Resources Law say?", list(passages))
+    old = book.prefer(analyse("What did Article 48 of the 2009 Mineral Resources Law say?", {}), list(passages))
     assert [p.chunk.chunk_id for p in old][:2] == ["mrl-2009-48", "mrl-2009-21"]
     assert "mrl-2024-48" not in [p.chunk.chunk_id for p in old]
 

@@ -28,6 +28,7 @@ from assistant.core.tokens import has_cjk, tokenize
 from assistant.core.types import Answer, Chunk, Citation, Passage
 
 if TYPE_CHECKING:
+    from assistant.answer.question import Question
     from assistant.core.glossary import Glossary
     from assistant.primary import LawShelf
 
@@ -68,9 +69,9 @@ class _Scorer:
     refs: list[str]
 
     @classmethod
-    def build(cls, question: str, terms: list[str], laws: list[Chunk]) -> _Scorer:
+    def build(cls, refs: list[str], terms: list[str], laws: list[Chunk]) -> _Scorer:
         idf = {t: math.log(1.0 + (len(laws) + 1) / (1 + sum(t in c.text for c in laws))) for t in terms}
-        return cls(terms, {t: _weight(t) * idf[t] for t in terms}, parse_refs(question))
+        return cls(terms, {t: _weight(t) * idf[t] for t in terms}, refs)
 
     def score(self, chunk: Chunk, key: str) -> tuple[float, list[str]]:
         held = [t for t in self.terms if t in chunk.text]
@@ -80,14 +81,12 @@ class _Scorer:
         return score, held
 
 
-def best_clause(
-    question: str, candidates: list[Chunk], glossary: Glossary, shelf: LawShelf
-) -> tuple[_Match | None, _Scorer]:
+def best_clause(ask: _Asked, candidates: list[Chunk], shelf: LawShelf) -> tuple[_Match | None, _Scorer]:
     """The Chinese law clause among ``candidates`` (best retrieved first) that best holds what the English
     question asks: the article it names, else the one holding most of its glossary terms."""
-    named = set(shelf.meant(question))
+    named = set(ask.meant)
     laws = [c for c in candidates if c.kind in LAW_KINDS and has_cjk(c.text[:200])]
-    scorer = _Scorer.build(question, topic_terms(question, glossary, shelf), laws)
+    scorer = _Scorer.build(list(ask.q.refs), ask.topic_terms, laws)
     best: _Match | None = None
     for c in laws:
         meant = c.doc_id in named if named else shelf.book.status(c.doc_id) == "in-force"
@@ -104,11 +103,6 @@ def best_clause(
     return best, scorer
 
 
-def topic_terms(question: str, glossary: Glossary, shelf: LawShelf) -> list[str]:
-    """The glossary's Chinese terms for what the question asks about (see :func:`topic_text`)."""
-    return glossary.expand(topic_text(question, glossary, shelf))
-
-
 def understood(text: str, glossary: Glossary) -> float:
     """Share of the content words of ``text`` (question framing and numbers aside) inside a glossary phrase."""
     tokens = tokenize(text)
@@ -117,15 +111,15 @@ def understood(text: str, glossary: Glossary) -> float:
     return sum(i in covered for i in content) / len(content) if content else 0.0
 
 
-def topic_text(question: str, glossary: Glossary, shelf: LawShelf) -> str:
+def topic_text(question: str, named_laws: list[str], glossary: Glossary, shelf: LawShelf) -> str:
     """The question without the words that name a law ("China's Mineral Resources Law"): they say where to
-    look, not what to find."""
+    look, not what to find. ``named_laws``: ``shelf.laws_named_in(question)``."""
     text = question
-    for doc_id in shelf.laws_named_in(question):
+    for doc_id in named_laws:
         for name in {shelf.english_name(doc_id), shelf.english_name(doc_id).replace(" of the PRC", "")}:
             text = re.sub(re.escape(name), " ", text, flags=re.I)
     entry = None
-    for doc_id in shelf.laws_named_in(question):
+    for doc_id in named_laws:
         title = re.sub(r"^中华人民共和国", "", re.split(r"\s+", shelf.laws[doc_id].title.strip())[0])
         entry = glossary.get(re.sub(r"[（(].*", "", title))
         for form in entry.english_forms if entry else ():
@@ -171,10 +165,9 @@ def _quote_span(text: str, terms: list[str]) -> tuple[int, int]:
     return start, end
 
 
-def _note_on(match: _Match, shelf: LawShelf, notes: list[Chunk], question: str) -> tuple[Chunk, str] | None:
-    """An own-words English note on the matched article, and the sentence of it to quote."""
+def _note_on(match: _Match, shelf: LawShelf, notes: list[Chunk], q: set[str]) -> tuple[Chunk, str] | None:
+    """An own-words English note on the matched article, and the sentence of it to quote (``q``: question tokens)."""
     law = match.chunk.doc_id
-    q = set(tokenize(question))
     for chunk in notes:
         if chunk.kind in LAW_KINDS or has_cjk(chunk.text[:200]):
             continue
@@ -199,8 +192,23 @@ def _named_elsewhere(refs: list[str], passages: list[Passage]) -> bool:
     return False
 
 
+@dataclass(slots=True)
+class _Asked:
+    """The English question as this step reads it: its analysis, the laws it means, its topic in the glossary."""
+
+    q: Question
+    meant: list[str]  # the version of each law it names that it means (``shelf.meant``)
+    topic: str  # the question without the words naming a law
+    topic_terms: list[str]  # the glossary's Chinese terms for the topic
+
+    @classmethod
+    def read(cls, q: Question, meant: list[str], glossary: Glossary, shelf: LawShelf) -> _Asked:
+        topic = topic_text(q.text, shelf.laws_named_in(q.text), glossary, shelf)
+        return cls(q, meant, topic, glossary.expand(topic))
+
+
 def answer_across(
-    question: str,
+    question: Question,
     passages: list[Passage],
     answer: Answer,
     glossary: Glossary,
@@ -211,27 +219,27 @@ def answer_across(
     """``answer``, or a cross-language answer from a Chinese clause when that serves the English question
     better (see the module docstring). ``notes(key)`` gives the chunks answering to a clause key ("art:46"),
     among them any English note on that article; ``search(terms)`` Chinese law clauses holding the terms."""
-    if has_cjk(question):
+    if question.chinese:
         return answer
+    meant = shelf.meant(question.text)
     cn_law = [p for p in passages if p.chunk.kind in LAW_KINDS and p.chunk.jurisdiction == "CN"]
     # the question names China or a Chinese law, or every passage is Chinese law (the reader filtered to it)
-    cn_asked = bool(_CN_WORDS & set(tokenize(question))) or bool(shelf.meant(question))
-    cn_asked = cn_asked or bool(passages and len(cn_law) == len(passages))
-    refs = [r for r in parse_refs(question) if r.startswith("art:")]
+    tokens = set(tokenize(question.text))
+    cn_asked = bool(_CN_WORDS & tokens) or bool(meant) or bool(passages and len(cn_law) == len(passages))
+    refs = [r for r in question.refs if r.startswith("art:")]
     if not (cn_asked or refs):
         return answer  # the question does not point at Chinese law: the engine's answer stands
     if not cn_asked and _named_elsewhere(refs, passages):
         return answer  # "Article 14" of a non-Chinese document was found: that is the article meant
-    if not refs and understood(topic_text(question, glossary, shelf), glossary) < MIN_QUESTION_COVERAGE:
+    ask = _Asked.read(question, meant, glossary, shelf)
+    if not refs and understood(ask.topic, glossary) < MIN_QUESTION_COVERAGE:
         return answer  # most of what is asked has no glossary term: a clause match would be a guess
-    candidates = [p.chunk for p in passages]
-    candidates += search(topic_terms(question, glossary, shelf))
-    match, scorer = best_clause(question, candidates, glossary, shelf)
+    match, scorer = best_clause(ask, [p.chunk for p in passages] + search(ask.topic_terms), shelf)
     if match is None or _engine_stands(answer, passages, match, shelf, scorer):
         return answer
     if not cn_asked and match.score < 1.0:
         return answer
-    found = compose(question, match, glossary, shelf, _note_on(match, shelf, notes(match.key), question))
+    found = compose(question.text, match, glossary, shelf, _note_on(match, shelf, notes(match.key), tokens))
     found.engine = answer.engine
     return found
 

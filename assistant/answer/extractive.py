@@ -19,71 +19,39 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from assistant.answer.answerability import load_model
-from assistant.answer.evidence import THRESHOLD, Evidence, coverage, covered, idf_weights, question_terms
+from assistant.answer.evidence import THRESHOLD, Evidence, coverage, covered, idf_weights
 from assistant.answer.features import answer_features, hedge_text
-from assistant.answer.focus import Focus, focus_missing, question_focus
+from assistant.answer.focus import Focus, focus_missing
+from assistant.answer.followup import rewrite_followup
+from assistant.answer.lead import lead_with_fact
+from assistant.answer.question import Question, as_question
+from assistant.answer.units import HAS_NUMBER, Candidate, candidates, render, unit_text
 from assistant.citations import finalize_answer
-from assistant.core.instructions import is_instruction_like
 from assistant.core.overlap import overlap_features
-from assistant.core.references import chunk_keys, match_strength, parse_refs
-from assistant.core.sentences import Span, split_sentences
-from assistant.core.tokens import content_terms, has_cjk, tokenize
+from assistant.core.references import chunk_keys, match_strength
+from assistant.core.tokens import has_cjk, tokenize
 from assistant.core.types import REFUSAL, Answer, Passage
-from assistant.retrieval import document_name_words, named_documents
 
 if TYPE_CHECKING:
     from assistant.core.config import Settings
     from indexing.embeddings import Embedder
 
-_HEADING = re.compile(r"^#{1,6}\s+")
-_ENUM = re.compile(r"^(?:and\s+|or\s+)?\((?:[0-9]{1,3}|[A-Za-z]|[ivxlIVXL]{1,5})\)\s")
-_LEAD_END = re.compile(r"(?:[:—–-]|\bto|\bthat|\bshall|\bmust|\bwhich|\bincluding)\s*$")
-_INTRO_END = re.compile(r"[:：—–]\s*$")
-_ZH_ENUM = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
-ITEMS_BUDGET = 700  # characters of enumerated items quoted after their lead-in
-MAX_ITEMS = 8
-_ANAPHORA = re.compile(
-    r"^(?:and|also|what about|how about|then|or|but)\b|\b(?:it|its|this|that|these|those|they|them|there|such)\b", re.I
-)
 _QUANTITY = re.compile(
     r"\bhow (?:many|much|long|far|deep|thick|high|often|big|large|soon)\b|\bwhat (?:percentage|proportion|amount|share)"
     r"|\bwhat (?:\w+ ){0,3}(?:rate|fee|fine|cost|price|target|threshold|limit|minimum|maximum)s?\b"
     r"|\bwhen\b|多少|多长|几|何时|多久|比例",
     re.I,
 )
-_HAS_NUMBER = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|forty|fifty|hundred)\b"
-    r"|[一二两三四五六七八九十百千万]+(?:年|日|个|倍|厘米|米|公顷|亩|%)",
-    re.I,
-)
-# a follow-up that is only a condition ("in drier areas", "where the site is under 5 ha", "for quarries")
-_QUALIFIER = re.compile(r"^(?:in|on|at|for|where|when|if|under|during|within|with|without)\b", re.I)
-# the previous question's trailing condition, from its last "where/if/when/in areas …" clause to the end
-_LAST_QUALIFIER = re.compile(r"\s+(?:where|if|when|in (?:areas|places|sites|regions))\b[^?]*$", re.I)
-_ZH_ANAPHORA = re.compile(r"^(?:那么?|还有|以及|另外)|[它其这那]|呢[？?]?$")
-MIN_SENTENCE_CHARS = {"en": 25, "zh": 8}
 CACHE_SIZE = 20_000
 TARGET_SIMILARITY = 0.55  # MiniLM word cosine: "fee"~"cost" 0.70, "paid"~"payment" 0.72; "plants"~"species" 0.52
 EMBED_POOL = 24  # candidate sentences embedded per answer (the rest are ranked out lexically)
-
-
-@dataclass
-class _Candidate:
-    passage_index: int  # 0-based index into the passages: marker = index + 1
-    order: int  # sentence index inside the passage
-    span: Span
-    score: float = 0.0
-    cos: float = 0.0
-    lex: float = 0.0
-    header: str = ""  # a table row's header row: its column names place the row's values
-
 
 _JURISDICTION_NAMES = {
     "CN": {"china", "chines", "prc"},
@@ -108,6 +76,41 @@ def _numbering_lacks(refs: list[str], passages: list[Passage], named: set[str]) 
     return bool(kinds & have)
 
 
+@dataclass
+class _Reading:
+    """One question read against its passages: what the answer may quote and what it must hold."""
+
+    q: Question
+    named: set[str]  # documents the question names
+    names: list[str]  # its names, less the jurisdictions the passages already are ("China's law")
+    focus: Focus  # what is asked for, with the same names
+    ref_strength: list[float]  # per passage: how well it is the clause the question names
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """The composed answer and the units it quotes; ``first`` holds what is asked (else the best scored)."""
+
+    rendered: str
+    chosen: list[Candidate]
+    first: Candidate
+    pool: list[Candidate]
+
+
+def _read(q: Question, passages: list[Passage]) -> _Reading:
+    named = set(q.named)
+    names = [n for n in q.names if not _jurisdiction_named(n, passages)]
+    focus = replace(q.focus, names=[n for n in q.focus.names if not _jurisdiction_named(n, passages)])
+    refs = list(q.refs)
+    ref_strength = [
+        match_strength(refs, chunk_keys(p.chunk.aliases, p.chunk.clause)) if refs else 0.0 for p in passages
+    ]
+    if named and refs:
+        # "Article 30 of document A" is never answered with document B's Article 30
+        ref_strength = [s if p.chunk.doc_id in named else 0.0 for s, p in zip(ref_strength, passages, strict=True)]
+    return _Reading(q, named, names, focus, ref_strength)
+
+
 class ExtractiveEngine:
     """Deterministic, extractive answers with citations (see the module docstring)."""
 
@@ -117,11 +120,12 @@ class ExtractiveEngine:
         self._cache: dict[bytes, np.ndarray] = {}  # embeddings only: safe to share between requests
 
     # ---- public ---------------------------------------------------------------------------
-    def answer(self, question: str, passages: list[Passage]) -> Answer:
+    def answer(self, question: str | Question, passages: list[Passage]) -> Answer:
         """A cited extractive answer, or the fixed refusal when the evidence is too weak."""
+        q = as_question(question, passages)
         evidence: dict[str, float] = {}  # per request: the engine is shared between threads
-        text = self.compose(question, passages, evidence)
-        answer = finalize_answer(question, text, passages, engine="extractive")
+        text = self.compose(q, passages, evidence)
+        answer = finalize_answer(q.text, text, passages, engine="extractive")
         answer.evidence = evidence
         answer.confidence = evidence.get("confidence")
         if evidence.get("outcome") == 1.0 and not answer.refused:
@@ -129,7 +133,7 @@ class ExtractiveEngine:
             answer.unsupported_sentences = [s for s in answer.unsupported_sentences if s not in text[:120]]
         return answer
 
-    def stream(self, question: str, passages: list[Passage]) -> Iterator[str | Answer]:
+    def stream(self, question: str | Question, passages: list[Passage]) -> Iterator[str | Answer]:
         """The answer's sentences one by one, then the final :class:`Answer`."""
         answer = self.answer(question, passages)
         pieces = re.findall(r".+?(?:\]\s*|$)", answer.answer) or [answer.answer]
@@ -139,127 +143,90 @@ class ExtractiveEngine:
         yield answer
 
     def rewrite(self, question: str, history: list[tuple[str, str]]) -> str:
-        """A follow-up made standalone without an LLM: short or anaphoric questions borrow the previous one's terms."""
-        if not history:
-            return question
-        prev = history[-1][0].strip()
-        q = question.strip()
-        zh = has_cjk(q)
-        short = len(content_terms(q)) <= (4 if zh else 3)
-        anaphoric = bool(_ZH_ANAPHORA.search(q) if zh else _ANAPHORA.search(q))
-        if not prev or not (short or anaphoric):
-            return question
-        if zh:
-            rest = re.sub(r"^(?:那么?|还有|以及|另外)[，,]?", "", q)
-            return f"{prev.rstrip('？?。 ')}，{rest}"
-        rest = re.sub(r"^(?:and|also|what about|how about|then|or|but)\b[\s,]*", "", q, flags=re.I)
-        base = prev.rstrip("?. ")
-        if _QUALIFIER.match(rest):
-            # "And in drier areas?" swaps the condition of the previous question ("… where rainfall is more
-            # than 26 inches"): keeping both would ask for the old answer again
-            base = _LAST_QUALIFIER.sub("", base) or base
-        return f"{base} — {rest}"
+        """A follow-up made standalone without an LLM (:func:`assistant.answer.followup.rewrite_followup`)."""
+        return rewrite_followup(question, history)
 
     # ---- composition ----------------------------------------------------------------------
-    def compose(self, question: str, passages: list[Passage], evidence_out: dict[str, float] | None = None) -> str:
+    def compose(
+        self, question: str | Question, passages: list[Passage], evidence_out: dict[str, float] | None = None
+    ) -> str:
         """The answer text with ``[n]`` markers (n = passage position + 1), the hedge, or the refusal text.
 
         ``evidence_out``, when given, receives this call's evidence features, ``confidence`` and ``outcome``
         (2 answered, 1 hedged, 0 refused): nothing is kept on the engine, which threads share.
         """
+        q = as_question(question, passages)
         ev: dict[str, float] = {} if evidence_out is None else evidence_out
-        rendered = self._draft(question, passages, ev) if passages else None
-        if rendered is None:
+        draft = self._draft(q, passages, ev) if passages else None
+        if draft is None:
             ev.update({"outcome": 0.0, "confidence": 0.0})
             return REFUSAL
-        return self._decide(question, rendered, ev)
+        text = self._decide(q, draft.rendered, ev)
+        if ev.get("outcome") != 2.0:
+            return text
+        # decided on the whole composed answer; shown with the fact first (issue 13, assistant.answer.lead)
+        return lead_with_fact(q, draft.chosen, draft.first, draft.pool, draft.rendered, self._similarity(q))
 
-    def _decide(self, question: str, rendered: str, ev: dict[str, float]) -> str:
+    def _decide(self, q: Question, rendered: str, ev: dict[str, float]) -> str:
         """Answer, hedge or refuse: the answerability model when there is one, else the hand-set rule."""
         offset = self.settings.refusal_threshold
         model = load_model(self.settings.answerability_model)
-        ev.update(overlap_features(question, rendered))
+        ev.update(overlap_features(q.text, rendered))
         weak = ev["score"] < THRESHOLD + offset
         unfocused = ev["focus_missing"] > 0 and not offset < -0.5
         if model is None:
             ev["outcome"] = 0.0 if weak or unfocused else 2.0
             return REFUSAL if weak or unfocused else rendered
         p = model.probability(ev)
-        outcome = model.outcome(p, "zh" if has_cjk(question) else "en", offset, weak, ev["ans_cov"], unfocused)
+        outcome = model.outcome(p, q.language, offset, weak, ev["ans_cov"], unfocused)
         ev.update({"confidence": p, "outcome": {"answered": 2.0, "hedged": 1.0, "refused": 0.0}[outcome]})
         if outcome == "answered":
             return rendered
-        return hedge_text(question, rendered, self.settings.prompts_dir) if outcome == "hedged" else REFUSAL
+        return hedge_text(q.text, rendered, self.settings.prompts_dir) if outcome == "hedged" else REFUSAL
 
-    def _draft(self, question: str, passages: list[Passage], ev: dict[str, float]) -> str | None:
+    def _draft(self, q: Question, passages: list[Passage], ev: dict[str, float]) -> _Draft | None:
         """The best answer the passages allow, its features in ``ev``; None when nothing can be quoted."""
-        docs = {p.chunk.doc_id: p.chunk.title for p in passages}
-        named = set(named_documents(question, docs))
-        terms, nums, names = question_terms(question, document_name_words(question, docs))
-        names = [n for n in names if not _jurisdiction_named(n, passages)]
-        refs = parse_refs(question)
-        ref_strength = [
-            match_strength(refs, chunk_keys(p.chunk.aliases, p.chunk.clause)) if refs else 0.0 for p in passages
-        ]
-        if named and refs:
-            # "Article 30 of document A" is never answered with document B's Article 30
-            ref_strength = [s if p.chunk.doc_id in named else 0.0 for s, p in zip(ref_strength, passages, strict=True)]
-        if refs and named and not any(ref_strength) and _numbering_lacks(refs, passages, named):
+        r = _read(q, passages)
+        if q.refs and r.named and not any(r.ref_strength) and _numbering_lacks(list(q.refs), passages, r.named):
             # the document numbers its clauses this way but has no such clause ("Article 40" of a 34-article act)
             ev.update({"score": -1.0, "clause_absent": 1.0})
             return None
-        focus = self._focus(passages, ref_strength, named)
-        candidates = self._candidates(passages, focus)
-        if not candidates:
+        focus = self._focus(passages, r.ref_strength, r.named)
+        pool = candidates(passages, focus)
+        if not pool:
             ev.update({"score": -1.0})
             return None
-        docs_words = document_name_words(question, docs)
-        pool = self._score(question, passages, candidates, terms, nums, names, ref_strength, docs_words)
-        evidence = self._evidence(question, terms, nums, names, passages, focus, pool, ref_strength, refs)
-        ev.update(evidence.as_dict())
-        chosen = self._select(pool)
-        rendered = self._render(chosen, candidates, passages)
+        scored = self._score(r, passages, pool)
+        ev.update(self._evidence(r, passages, focus, scored).as_dict())
+        chosen = self._select(scored)
+        rendered = render(chosen, pool)
         # one quoted unit (a sentence with its lead-in or items) must hold what is asked for, in a passage that
         # is about what the question names: a fee "per hectare" elsewhere does not answer "how many hectares in X"
-        asked = question_focus(question, docs_words)
-        asked.names = [n for n in asked.names if not _jurisdiction_named(n, passages)]
         missing: list[str] = []
         unit = ""
+        first = chosen[0]
         for c in chosen:
             p = passages[c.passage_index].chunk
-            unit = " ".join(
-                [c.span.text, *(o.span.text for o in self._items(c, candidates))]
-                + ([lead.span.text] if (lead := self._lead_in(c, candidates)) else [])
-            )
-            missing = focus_missing(asked, unit, f"{p.doc_id} {p.title} {p.clause} {p.text}", self._similar_word)
+            unit = unit_text(c, pool)
+            missing = focus_missing(r.focus, unit, f"{p.doc_id} {p.title} {p.clause} {p.text}", self._similar_word)
             if not missing:
+                first = c
                 break
         ev["focus_missing"] = float(len(missing))
-        ev.update(answer_features(question, terms, pool, chosen, passages, unit or rendered))
-        return rendered
+        ev.update(answer_features(q.text, list(q.terms), scored, chosen, passages, unit or rendered))
+        return _Draft(rendered, chosen, first, pool)
 
-    def _score(
-        self,
-        question: str,
-        passages: list[Passage],
-        candidates: list[_Candidate],
-        terms: list[str],
-        nums: set[str],
-        names: list[str],
-        ref_strength: list[float],
-        docs_words: set[str],
-    ) -> list[_Candidate]:
+    def _score(self, r: _Reading, passages: list[Passage], pool: list[Candidate]) -> list[Candidate]:
         """Score every candidate sentence; returns the embedded pool of the lexically best ones."""
-        weights = self._term_weights(terms, nums, names, candidates)
+        weights = self._term_weights(list(r.q.terms), set(r.q.numbers), r.names, pool)
         total_w = sum(weights.values()) or 1.0
         best_rank = min(p.rank or i + 1 for i, p in enumerate(passages))
-        wants_number = bool(_QUANTITY.search(question))
+        wants_number = bool(_QUANTITY.search(r.q.text))
         context = [set(tokenize(f"{p.chunk.title} {p.chunk.clause}")) for p in passages]
-        asked = question_focus(question, docs_words)
-        asked.names = [n for n in asked.names if not _jurisdiction_named(n, passages)]
-        for c in candidates:
+        targets = Focus(targets=r.focus.targets)
+        for c in pool:
             toks = set(tokenize(c.span.text))
-            if asked.targets and not focus_missing(Focus(targets=asked.targets), c.span.text, ""):
+            if targets.targets and not focus_missing(targets, c.span.text, ""):
                 c.score += 0.15  # the sentence names what is asked for ("which soil horizons …")
             prefixes = {t[:5] for t in toks if len(t) >= 5}
             ctx = context[c.passage_index] | set(tokenize(c.header)) if c.header else context[c.passage_index]
@@ -272,20 +239,20 @@ class ExtractiveEngine:
             p = passages[c.passage_index]
             rank = (p.rank or c.passage_index + 1) - best_rank + 1
             c.score += 0.45 * lex + 0.1 / math.sqrt(rank)
-            if wants_number and _HAS_NUMBER.search(c.span.text):
+            if wants_number and HAS_NUMBER.search(c.span.text):
                 c.score += 0.1
-            strength = ref_strength[c.passage_index]
+            strength = r.ref_strength[c.passage_index]
             if strength:
                 # the named clause itself: its opening sentences state what it requires
                 c.score += 0.35 * strength + (0.1 if c.order == 0 else 0.0)
         # embedding is most of the cost of an answer: only the lexically best sentences are embedded
-        pool = sorted(candidates, key=lambda c: (-c.score, c.passage_index, c.order))[:EMBED_POOL]
-        q_vec = self._embed([question])[0]
-        cos = self._embed([f"{c.header}: {c.span.text}" if c.header else c.span.text for c in pool]) @ q_vec
-        for c, cs in zip(pool, cos, strict=True):
+        best = sorted(pool, key=lambda c: (-c.score, c.passage_index, c.order))[:EMBED_POOL]
+        q_vec = self._embed([r.q.text])[0]
+        cos = self._embed([f"{c.header}: {c.span.text}" if c.header else c.span.text for c in best]) @ q_vec
+        for c, cs in zip(best, cos, strict=True):
             c.cos = float(cs)
             c.score += 0.5 * c.cos
-        return pool
+        return best
 
     @staticmethod
     def _focus(passages: list[Passage], ref_strength: list[float], named: set[str]) -> list[int]:
@@ -296,34 +263,9 @@ class ExtractiveEngine:
         in_named = [i for i, p in enumerate(passages) if p.chunk.doc_id in named]
         return in_named or list(range(len(passages)))
 
-    def _candidates(self, passages: list[Passage], focus: list[int]) -> list[_Candidate]:
-        out: list[_Candidate] = []
-        for i in focus:
-            p = passages[i]
-            lang = "zh" if p.chunk.language.startswith("zh") or has_cjk(p.chunk.text[:200]) else "en"
-            order, header = 0, ""
-            for sp in split_sentences(p.chunk.text, lang):
-                in_table = " | " in sp.text
-                header = (header or sp.text) if in_table else ""  # the first row of a table names its columns
-                head = _HEADING.match(sp.text)
-                if head:  # headings are titles, except the long ones that carry a provision (US Code)
-                    sp = Span(sp.start + head.end(), sp.end, sp.text[head.end() :])
-                    if len(sp.text.split()) < 8 and not has_cjk(sp.text):
-                        continue
-                if is_instruction_like(sp.text):
-                    continue  # planted instructions are never quoted as the answer (SECURITY.md)
-                if in_table and header == sp.text and not _HAS_NUMBER.search(sp.text):
-                    continue  # a header row names columns and states nothing: it places the rows below
-                table_row = " | " in sp.text and bool(_HAS_NUMBER.search(sp.text))  # "Decommissioned | $38,500"
-                if (len(sp.text) < MIN_SENTENCE_CHARS[lang] and not table_row) or not re.search(r"\w", sp.text):
-                    continue
-                out.append(_Candidate(i, order, sp, header=header if in_table and header != sp.text else ""))
-                order += 1
-        return out
-
     @staticmethod
     def _term_weights(
-        terms: list[str], nums: set[str], names: list[str], candidates: list[_Candidate]
+        terms: list[str], nums: set[str], names: list[str], candidates: list[Candidate]
     ) -> dict[str, float]:
         """Rare terms count more (idf over the candidates); numbers ×2, names ×1.5."""
         n = len(candidates)
@@ -339,41 +281,31 @@ class ExtractiveEngine:
             weights[t] = w
         return weights
 
-    def _evidence(
-        self,
-        question: str,
-        terms: list[str],
-        nums: set[str],
-        names: list[str],
-        passages: list[Passage],
-        focus: list[int],
-        candidates: list[_Candidate],
-        ref_strength: list[float],
-        refs: list[str],
-    ) -> Evidence:
+    def _evidence(self, r: _Reading, passages: list[Passage], focus: list[int], pool: list[Candidate]) -> Evidence:
+        terms, nums, q = list(r.q.terms), r.q.numbers, r.q
         top = [passages[i] for i in focus]
         weights = idf_weights(terms, [p.chunk.text for p in passages])
         covs = [coverage(terms, p.chunk.text, weights) for p in top]
         best = max(range(len(top)), key=lambda i: covs[i])
         all_text = "\n".join(f"{p.chunk.title} {p.chunk.clause} {p.chunk.text}" for p in passages)
         nums_text = set(tokenize(top[best].chunk.text))
-        ref_hit = max(ref_strength) if ref_strength else 0.0
+        ref_hit = max(r.ref_strength) if r.ref_strength else 0.0
         return Evidence(
-            best_cos=max(c.cos for c in candidates),
+            best_cos=max(c.cos for c in pool),
             coverage=covs[best] if terms else 0.5,
             numbers_ok=1.0 if not nums else sum(n in nums_text for n in nums) / len(nums),
-            names_ok=coverage(names, all_text) if names else 1.0,
+            names_ok=coverage(r.names, all_text) if r.names else 1.0,
             ref_hit=ref_hit,
             has_terms=bool(terms),
-            cross_lingual=ref_hit >= 0.8 and has_cjk(question) != has_cjk(top[best].chunk.text),
-            ref_missing=bool(refs) and ref_hit == 0.0,
-            chinese=has_cjk(question),
+            cross_lingual=ref_hit >= 0.8 and q.chinese != has_cjk(top[best].chunk.text),
+            ref_missing=bool(q.refs) and ref_hit == 0.0,
+            chinese=q.chinese,
         )
 
-    def _select(self, candidates: list[_Candidate]) -> list[_Candidate]:
+    def _select(self, candidates: list[Candidate]) -> list[Candidate]:
         ranked = sorted(candidates, key=lambda c: (-c.score, c.passage_index, c.order))
         best = ranked[0].score
-        chosen: list[_Candidate] = []
+        chosen: list[Candidate] = []
         seen: list[set[str]] = []
         for c in ranked:
             if len(chosen) >= self.settings.max_answer_sentences or c.score < best - 0.2:
@@ -385,57 +317,14 @@ class ExtractiveEngine:
             seen.append(toks)
         return chosen
 
-    def _render(self, chosen: list[_Candidate], candidates: list[_Candidate], passages: list[Passage]) -> str:
-        group_best: dict[int, float] = {}
-        for c in chosen:
-            group_best[c.passage_index] = max(group_best.get(c.passage_index, -9.0), c.score)
-        ordered = sorted(chosen, key=lambda c: (-group_best[c.passage_index], c.passage_index, c.order))
-        parts: list[str] = []
-        used: set[tuple[int, int]] = {(c.passage_index, c.order) for c in chosen}
-        for c in ordered:
-            text = c.span.text
-            lead = self._lead_in(c, candidates)
-            if lead is not None and (lead.passage_index, lead.order) not in used:
-                text = f"{lead.span.text} … {text}"
-                used.add((lead.passage_index, lead.order))
-            marker = f"[{c.passage_index + 1}]"
-            for item in self._items(c, candidates):
-                if (item.passage_index, item.order) not in used:
-                    text = f"{text} {marker} {item.span.text}"  # every quoted unit carries its marker
-                    used.add((item.passage_index, item.order))
-            parts.append(f"{text} {marker}")
-        zh = all(has_cjk(p) for p in parts)
-        return ("" if zh else " ").join(parts)
+    def _similarity(self, q: Question) -> Callable[[list[str]], list[float]]:
+        """Cosine of each text with the question (the embeddings cache serves repeats)."""
 
-    @staticmethod
-    def _items(c: _Candidate, candidates: list[_Candidate]) -> list[_Candidate]:
-        """The enumerated items a lead-in ("… shall:", "…包括：") introduces, while they stay short in total."""
-        if not _INTRO_END.search(c.span.text):
-            return []
-        after = sorted(
-            (o for o in candidates if o.passage_index == c.passage_index and o.order > c.order), key=lambda o: o.order
-        )
-        out: list[_Candidate] = []
-        size = 0
-        for o in after:
-            if o.order != c.order + len(out) + 1 or not (_ENUM.match(o.span.text) or _ZH_ENUM.match(o.span.text)):
-                break
-            size += len(o.span.text)
-            if size > ITEMS_BUDGET or len(out) >= MAX_ITEMS:
-                break
-            out.append(o)
-        return out
+        def similarity(texts: list[str]) -> list[float]:
+            vecs = self._embed([q.text, *texts])
+            return [float(v) for v in vecs[1:] @ vecs[0]]
 
-    @staticmethod
-    def _lead_in(c: _Candidate, candidates: list[_Candidate]) -> _Candidate | None:
-        """The sentence introducing an enumerated item, when the item is one."""
-        if not _ENUM.match(c.span.text):
-            return None
-        same = [o for o in candidates if o.passage_index == c.passage_index and o.order < c.order]
-        for o in reversed(same):
-            if not _ENUM.match(o.span.text):
-                return o if _LEAD_END.search(o.span.text) or o.order == 0 else None
-        return None
+        return similarity
 
     def _similar_word(self, word: str, text: str) -> bool:
         """Whether ``text`` has a word close in meaning to ``word`` (cosine of the single-word embeddings)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.core.references import strip_refs
 from assistant.core.text import CJK
@@ -224,9 +224,9 @@ _ZH_NUMBER_ONLY = frozenset("年天日月倍次条章个项人元钱")
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-']*")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Focus:
-    """What a question asks for (see the module docstring)."""
+    """What a question asks for (see the module docstring); one per question, shared, so never changed."""
 
     targets: list[str] = field(default_factory=list)  # stemmed tokens of the interrogative's target
     years: list[str] = field(default_factory=list)
@@ -278,25 +278,18 @@ def _target_words(question: str) -> tuple[list[str], bool]:
     return out, wants_time
 
 
-def question_focus(question: str, doc_name_words: set[str] | None = None) -> Focus:
+def question_focus(question: str, doc_name_words: set[str] | frozenset[str] | None = None) -> Focus:
     """The focus of ``question``: targets, years, names, and whether a number is wanted (English; Chinese: numbers)."""
     plain = strip_refs(question)
     skip = doc_name_words or set()
-    focus = Focus(wants_number=bool(_NUMBER_Q.search(plain) or _WHEN_PAST.search(plain)))
-    focus.years = sorted(n for n in numbers(plain) if re.fullmatch(r"(1[6-9]|20)\d\d", n))
-    focus.years = [y for y in focus.years if y not in skip]
+    wants_number = bool(_NUMBER_Q.search(plain) or _WHEN_PAST.search(plain))
+    years = sorted(n for n in numbers(plain) if re.fullmatch(r"(1[6-9]|20)\d\d", n))
+    years = [y for y in years if y not in skip]
     if has_cjk(plain):
-        m = _ZH_COUNTED.search(plain)
-        if m:
-            word = m.group(1)
-            word = word[1:] if len(word) > 1 and word[0] in _ZH_CLASSIFIERS else word
-            word = re.split("[，。？、的是]", word)[0][:2]
-            if word and word not in _ZH_NUMBER_ONLY and word[0] not in _ZH_NUMBER_ONLY:
-                focus.targets = [word]
-        return focus
+        return Focus(targets=_zh_targets(plain), years=years, wants_number=wants_number)
     targets: list[str] = []
+    raw: dict[str, str] = {}
     words, wants_time = _target_words(plain)
-    focus.wants_number = focus.wants_number or wants_time
     for w in words:
         lw = w.lower()
         if lw in _GENERIC_TARGETS or lw in skip:
@@ -304,10 +297,25 @@ def question_focus(question: str, doc_name_words: set[str] | None = None) -> Foc
         for t in tokenize(w):
             if t not in skip and stem(lw) not in skip:
                 targets.append(t)
-                focus.raw.setdefault(t, lw)
-    focus.targets = list(dict.fromkeys(targets))
-    focus.names = [n for n in named_terms(plain) if n not in skip and n not in _GENERIC_NAMES]
-    return focus
+                raw.setdefault(t, lw)
+    return Focus(
+        targets=list(dict.fromkeys(targets)),
+        years=years,
+        names=[n for n in named_terms(plain) if n not in skip and n not in _GENERIC_NAMES],
+        wants_number=wants_number or wants_time,
+        raw=raw,
+    )
+
+
+def _zh_targets(plain: str) -> list[str]:
+    """What a Chinese question counts ("每公顷多少棵树" -> 树), if it counts a thing rather than time or clauses."""
+    m = _ZH_COUNTED.search(plain)
+    if not m:
+        return []
+    word = m.group(1)
+    word = word[1:] if len(word) > 1 and word[0] in _ZH_CLASSIFIERS else word
+    word = re.split("[，。？、的是]", word)[0][:2]
+    return [word] if word and word not in _ZH_NUMBER_ONLY and word[0] not in _ZH_NUMBER_ONLY else []
 
 
 def _word_covered(term: str, tokens: set[str]) -> bool:
@@ -353,7 +361,7 @@ def focus_missing(
     headings) cover; a wanted number must be in the chosen sentences themselves."""
     if _mostly_cjk(answer_text) != has_cjk(" ".join([*focus.targets, *focus.names])) and (focus.targets or focus.names):
         # answered across languages (an English question about a Chinese article): words cannot be compared
-        focus = Focus(years=focus.years, wants_number=focus.wants_number)
+        focus = replace(focus, targets=[], names=[], raw={})
     ans_tokens = set(tokenize(answer_text))
     ctx_tokens = ans_tokens | set(tokenize(context_text))
     evidence = f"{answer_text}\n{context_text}" if context_text else answer_text

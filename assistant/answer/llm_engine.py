@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from assistant.answer.question import Question, as_question, question_text
 from assistant.core.config import Settings
 from assistant.core.errors import LLMError
 from assistant.core.types import REFUSAL, Answer, Passage
@@ -30,9 +31,9 @@ _LABEL = re.compile(r"^\s*(?:standalone question|rewritten question|question)\s*
 class AnswerEngine(Protocol):
     """What the service needs of an answer engine (extractive or LLM)."""
 
-    def answer(self, question: str, passages: list[Passage]) -> Answer: ...
+    def answer(self, question: Question, passages: list[Passage]) -> Answer: ...
 
-    def stream(self, question: str, passages: list[Passage]) -> Iterator[str | Answer]: ...
+    def stream(self, question: Question, passages: list[Passage]) -> Iterator[str | Answer]: ...
 
     def rewrite(self, question: str, history: list[tuple[str, str]]) -> str: ...
 
@@ -61,25 +62,27 @@ class LLMEngine:
         self.rewrite_prompt = load_prompt("rewrite", settings.prompts_dir)
 
     # ---- answers --------------------------------------------------------------------------
-    def answer_messages(self, question: str, passages: Sequence[Passage]) -> list[Any]:
+    def answer_messages(self, question: str | Question, passages: Sequence[Passage]) -> list[Any]:
         """The chat messages the model is sent for ``question`` over ``passages``."""
-        return self.answer_prompt.render(question=question, passages=format_passages(passages), refusal=REFUSAL)
+        return self.answer_prompt.render(
+            question=question_text(question), passages=format_passages(passages), refusal=REFUSAL
+        )
 
-    def answer(self, question: str, passages: list[Passage]) -> Answer:
+    def answer(self, question: str | Question, passages: list[Passage]) -> Answer:
         """A validated, cited answer (or the refusal); no model call when nothing was retrieved."""
         if not passages:
-            return self._refusal(question)
+            return self._refusal(question_text(question))
         try:
             text, finish = invoke_text(
                 self.chat_model, self.answer_messages(question, passages), self.endpoint, self.settings.llm_timeout_s
             )
-            return self._finalize(question, text, passages, finish)
+            return self._finalize(question_text(question), text, passages, finish)
         except LLMError as exc:
             if self.fallback is None:
                 raise
             return self._fall_back(question, passages, exc)
 
-    def stream(self, question: str, passages: list[Passage]) -> Iterator[str | Answer]:
+    def stream(self, question: str | Question, passages: list[Passage]) -> Iterator[str | Answer]:
         """Text pieces as the model sends them, then the validated :class:`Answer`.
 
         The pieces are the raw reply (markers as the model wrote them); the final Answer is what to
@@ -87,7 +90,7 @@ class LLMEngine:
         """
         if not passages:
             yield REFUSAL
-            yield self._refusal(question)
+            yield self._refusal(question_text(question))
             return
         ts = TextStream(
             self.chat_model, self.answer_messages(question, passages), self.endpoint, self.settings.llm_timeout_s
@@ -104,7 +107,7 @@ class LLMEngine:
             yield answer.answer
             yield answer
             return
-        yield self._finalize(question, "".join(pieces), passages, ts.finish_reason)
+        yield self._finalize(question_text(question), "".join(pieces), passages, ts.finish_reason)
 
     def _refusal(self, question: str) -> Answer:
         return Answer(question=question, answer=REFUSAL, refused=True, outcome="refused", engine=self.name)
@@ -123,9 +126,9 @@ class LLMEngine:
             answer.warnings.append("the LLM reply was cut off at the model's output limit")
         return answer
 
-    def _fall_back(self, question: str, passages: list[Passage], exc: LLMError) -> Answer:
+    def _fall_back(self, question: str | Question, passages: list[Passage], exc: LLMError) -> Answer:
         assert self.fallback is not None
-        answer = self.fallback.answer(question, passages)
+        answer = self.fallback.answer(as_question(question, passages), passages)  # the same analysis
         answer.warnings.append(f"fallback: the llm engine failed, answered by the {answer.engine} engine ({exc})")
         return answer
 

@@ -128,12 +128,13 @@ class EvidenceFinder:
         site's law (or the reverse)."""
         jurs = jurisdictions_for(site)
         seen: dict[str, Passage] = {}
-        for q in item.queries:
+        asked = [self.assistant.analyse(q) for q in item.queries]  # each query analysed once, searched up to twice
+        for q in asked:
             for p in self.assistant.retrieve(q, k=self.per_query_k * len(jurs), filters={"jurisdiction": jurs}):
                 seen.setdefault(p.chunk.chunk_id, p)
         present = {p.chunk.jurisdiction for p in seen.values()}
         for jur in (j for j in jurs if j not in present):
-            for q in item.queries[:2]:
+            for q in asked[:2]:
                 for p in self.assistant.retrieve(q, k=self.per_query_k, filters={"jurisdiction": jur}):
                     seen.setdefault(p.chunk.chunk_id, p)
         return list(seen.values())
