@@ -9,6 +9,7 @@ from answer_corpus import all_fixture_chunks, build_retriever
 
 from assistant.service import Assistant
 from indexing.embeddings import HashEmbedder
+from indexing.records import RecordStore
 
 QUESTIONS = [
     "How many reference plots are surveyed before clearing?",
@@ -37,7 +38,8 @@ QUESTIONS = [
 def _assistant(settings, folder: Path) -> Assistant:
     emb = HashEmbedder()
     _, store, lexical = build_retriever(all_fixture_chunks(), emb, settings, folder)
-    return Assistant(settings, embedder=emb, store=store, records=None, lexical=lexical)
+    records = RecordStore(folder / "records.sqlite3", store.name)
+    return Assistant(settings, embedder=emb, store=store, records=records, lexical=lexical)
 
 
 def _key(answer) -> tuple:

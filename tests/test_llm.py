@@ -341,14 +341,15 @@ def _facade(settings: Settings, chat_model: object = None):  # type: ignore[no-u
     from assistant.service import Assistant
     from indexing.embeddings import HashEmbedder
     from indexing.lexical import LexicalIndex
+    from indexing.records import RecordStore
     from indexing.store import MemoryStore
 
     embedder, store, lexical = HashEmbedder(), MemoryStore(), LexicalIndex(settings.home / "lexical")
     chunks = _chunks()
     store.upsert(chunks, embedder.embed_documents([c.text for c in chunks]))
     lexical.rebuild(chunks)
-    # asking never reads document records
-    return Assistant(settings, embedder=embedder, store=store, records=None, lexical=lexical, chat_model=chat_model)
+    records = RecordStore(settings.home / "records.sqlite3", store.name)
+    return Assistant(settings, embedder=embedder, store=store, records=records, lexical=lexical, chat_model=chat_model)
 
 
 def test_assistant_asks_with_the_llm_engine(tmp_home: Path, server: FakeLLMServer) -> None:

@@ -18,12 +18,14 @@ from assistant.lawsteps import LawSteps
 from assistant.retrieval import HybridRetriever
 from assistant.service import Assistant
 from indexing.embeddings import HashEmbedder
+from indexing.records import RecordStore
 
 
 def _assistant(settings: Any, folder: Path, chat_model: Any = None) -> Assistant:
     emb = HashEmbedder()
     _, store, lexical = build_retriever(all_fixture_chunks(), emb, settings, folder)
-    return Assistant(settings, embedder=emb, store=store, records=None, lexical=lexical, chat_model=chat_model)
+    records = RecordStore(folder / "records.sqlite3", store.name)
+    return Assistant(settings, embedder=emb, store=store, records=records, lexical=lexical, chat_model=chat_model)
 
 
 class _Seen:
