@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.answer.question import Question, analyse
 from assistant.core.glossary import load_glossary
@@ -99,6 +99,19 @@ class _Fusion:
             if len(passages) >= k:
                 break
         return passages
+
+
+class Retriever(Protocol):
+    """What the service needs from retrieval: the ``k`` best passages for a question (or its analysis)."""
+
+    def retrieve(
+        self,
+        query: str | Question,
+        *,
+        k: int,
+        filters: dict[str, str | list[str]] | None = None,
+        mode: str | None = None,
+    ) -> list[Passage]: ...
 
 
 class HybridRetriever:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from assistant.answer.extractive import ExtractiveEngine
     from assistant.answer.llm_engine import AnswerEngine, LLMEngine
     from assistant.answer.question import Question
-    from assistant.retrieval import HybridRetriever
+    from assistant.retrieval import Retriever
     from indexing.embeddings import Embedder
     from indexing.lexical import LexicalIndex
     from indexing.pipeline import IngestReport
@@ -51,7 +51,7 @@ class Assistant:
         self._chat_model = chat_model
         self._extractive: ExtractiveEngine | None = None
         self._llm_engine: LLMEngine | None = None
-        self._retriever: HybridRetriever | None = None
+        self._retriever: Retriever | None = None
         self._replica: ReplicaSync | None = None
         if callable(getattr(records, "generation", None)):
             from indexing.replica_sync import ReplicaSync
@@ -128,7 +128,7 @@ class Assistant:
 
     # ---- retrieval and answers ----------------------------------------------------------
     @property
-    def retriever(self) -> HybridRetriever:
+    def retriever(self) -> Retriever:
         if self._retriever is None:
             from assistant.retrieval import HybridRetriever
 
