@@ -156,10 +156,11 @@ def run(
     return summarise(rows)
 
 
-def rescore(set_name: str, split: str, model_path: Path) -> dict[str, Any]:
+def rescore(set_name: str, split: str, model_path: Path, untitled: bool = False) -> dict[str, Any]:
     """The figures of the ``--ungated`` rows with the model's decision applied, as the engine applies it.
 
     The composed answer does not depend on the gate, so this equals a gated run over the same questions.
+    ``untitled``: replay the evidence score without the title (the engine before that change; the baseline).
     """
     from assistant.core.overlap import overlap_features
     from evaluation.answerability_rule import decide
@@ -170,6 +171,8 @@ def rescore(set_name: str, split: str, model_path: Path) -> dict[str, Any]:
     rows = [json.loads(line) for p in paths for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
     for r in rows:
         r["evidence"] = overlap_features(r["question"], r["answer"]) | r["evidence"]
+        if untitled and "score_untitled" in r["evidence"]:
+            r["evidence"]["score"] = r["evidence"]["score_untitled"]
         r["outcome"], r["confidence"] = decide(model, r["evidence"])
         r["fact"] = r["fact_in_text"] and r["outcome"] == "answered"
     return summarise(rows)
@@ -231,14 +234,15 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=1, help="every Nth question only (a quicker sample)")
     parser.add_argument("--start", type=int, default=0, help="with --every: start at this question (another sample)")
     parser.add_argument("--rescore", type=Path, default=None, help="apply this model file to the --ungated rows")
+    parser.add_argument("--untitled", action="store_true", help="with --rescore: the evidence score without titles")
     args = parser.parse_args()
     if args.set.startswith("own-") and not args.rescore:
         summary = run_own(args.set[4:], ungated=args.ungated)
         print(json.dumps({"set": args.set, "ungated": args.ungated} | summary, indent=1))
         return
     if args.rescore:
-        summary = rescore(args.set, args.split, args.rescore)
-        head = {"set": args.set, "split": args.split, "rescored_with": str(args.rescore)}
+        summary = rescore(args.set, args.split, args.rescore, args.untitled)
+        head = {"set": args.set, "split": args.split, "rescored_with": str(args.rescore), "untitled": args.untitled}
         print(json.dumps(head | summary, indent=1))
         return
     summary = run(args.set, args.split, ungated=args.ungated, limit=args.limit, every=args.every, start=args.start)
