@@ -40,7 +40,7 @@ FEATURES = [
     "q_number", "q_date", "q_who", "q_where", "q_list", "q_yesno", "q_why",
     # near-topic signs (assistant.answer.features.near_topic_features) and the answer text's overlap
     "sent_cov", "title_cov", "miss_idf_sent", "miss_idf_passage", "miss_terms_all", "miss_names_sent",
-    "miss_names_passage", "miss_nums_sent", "miss_nums_passage", "neg_mismatch", "neg_question",
+    "miss_names_passage", "miss_nums_sent", "miss_nums_passage", "neg_mismatch", "neg_question", "title_named", "title_named_gap",
     "ans_cov", "ans_missing", "ans_missing_names", "ans_missing_numbers",
 ]  # fmt: skip
 SETS = {"en": "squad2", "zh": "cail2019"}

@@ -127,7 +127,9 @@ def near_topic_features(
 
     SQuAD 2.0's unanswerable questions are written against the very paragraph that is retrieved, with one
     entity, number or negation changed; what gives them away is the one rare word, name or number the text
-    does not have. The passage's title counts as part of the passage (it names the case, the act, the topic).
+    does not have. The passage's title counts as part of the passage (it names the case, the act, the topic);
+    a question that names another retrieved document's title better than the quoted one's is answered from
+    the wrong document.
     IDF is over the retrieved passages (no corpus statistics at answer time): a term absent from all of them
     weighs most.
     """
@@ -146,6 +148,13 @@ def near_topic_features(
         return [t for t in items if not covered(t, toks, prefixes, text)]
 
     miss_sent, miss_passage = missing(terms, sent_text), missing(terms, passage_text)
+    q_tokens = set(tokenize(question))
+
+    def named(x: Passage) -> float:  # share of a title's words the question uses: it names that document
+        words = set(tokenize(x.chunk.title or ""))
+        return len(words & q_tokens) / len(words) if words else 0.0
+
+    title_named = named(best)
     neg_q, neg_s = bool(_NEGATION.search(question)), bool(_NEGATION.search(sentence))
     return {
         "sent_cov": coverage(terms, sent_text, idf),
@@ -159,6 +168,9 @@ def near_topic_features(
         "miss_nums_passage": float(len(nums - numbers(passage_text))),
         "neg_mismatch": float(neg_q != neg_s),
         "neg_question": float(neg_q),
+        # the question names another retrieved document better than the one quoted: an answer from the wrong case
+        "title_named": title_named,
+        "title_named_gap": max(named(x) for x in passages) - title_named,
     }
 
 
