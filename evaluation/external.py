@@ -175,7 +175,43 @@ def rescore(set_name: str, split: str, model_path: Path, untitled: bool = False)
             r["evidence"]["score"] = r["evidence"]["score_untitled"]
         r["outcome"], r["confidence"] = decide(model, r["evidence"])
         r["fact"] = r["fact_in_text"] and r["outcome"] == "answered"
-    return summarise(rows)
+        zero = model | {"thresholds": {k: [0.0, 0.0] for k in model["thresholds"]}}
+        r["gate_refused"] = decide(zero, r["evidence"])[0] == "refused"
+    return summarise(rows) | {"tradeoff": tradeoff(rows)}
+
+
+def tradeoff(rows: list[dict[str, Any]]) -> list[dict[str, float]]:
+    """The precision–coverage curve of ``confidence``: answer at or above each threshold, hedge below.
+
+    coverage: share of all questions answered; precision: share of those answered with the fact (yes/no:
+    from the right document); fact, answerable not answered, unanswerable caught: as in :func:`summarise`.
+    Refusals of the gate (``gate_refused``) stay refusals whatever the threshold.
+    """
+    out = []
+    span = [r for r in rows if r["kind"] == "span"]
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    for t in [i / 20 for i in range(0, 20)]:
+        on = [r for r in rows if not r.get("gate_refused") and (r["confidence"] or 0.0) >= t]
+        ids = {r["id"] for r in on}
+        right = [
+            r for r in on if r["answerable"] and (r["right_doc"] if r["kind"] in ("yes", "no") else r["fact_in_text"])
+        ]
+        out.append(
+            {
+                "answer_at": t,
+                "coverage": round(len(on) / max(len(rows), 1), 3),
+                "precision": round(len(right) / max(len(on), 1), 3),
+                "fact": round(sum(r["fact_in_text"] for r in span if r["id"] in ids) / max(len(span), 1), 3),
+                "answerable_not_answered": round(
+                    sum(r["id"] not in ids for r in answerable) / max(len(answerable), 1), 3
+                ),
+                "unanswerable_caught": round(
+                    sum(r["id"] not in ids for r in unanswerable) / max(len(unanswerable), 1), 3
+                ),
+            }
+        )
+    return out
 
 
 def run_own(name: str, *, ungated: bool = True) -> dict[str, Any]:

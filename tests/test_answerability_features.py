@@ -43,9 +43,9 @@ def test_a_changed_name_or_number_is_missing_from_the_sentence() -> None:
 
 
 def test_question_naming_another_document_than_the_quoted_one() -> None:
-    quoted = _passage("原告要求被告返还借款。", "民间借贷纠纷（案例 0123）", "a")
-    named = _passage("原告请求变更抚养关系。", "变更抚养关系纠纷（案例 0008）", "b")
-    q = "关于案例 0008（变更抚养关系纠纷）：原告提出了哪些要求？"
+    quoted = _passage("原告要求被告返还借款。", "民间借贷纠纷（案例 0901）", "a")
+    named = _passage("原告请求变更抚养关系。", "变更抚养关系纠纷（案例 0902）", "b")
+    q = "关于案例 0902（变更抚养关系纠纷）：原告提出了哪些要求？"
     wrong = near_topic_features(q, ["原告", "要求"], quoted.chunk.text, quoted, [quoted, named])
     right = near_topic_features(q, ["原告", "要求"], named.chunk.text, named, [named, quoted])
     assert wrong["title_named_gap"] > 0.0 and right["title_named_gap"] == 0.0
