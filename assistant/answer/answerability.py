@@ -21,7 +21,7 @@ from typing import Any
 from assistant.core import scoring
 from assistant.core.errors import ConfigError
 
-BUNDLED = Path(__file__).with_name("models") / "answerability-v1.json"
+BUNDLED = Path(__file__).with_name("models") / "answerability-v2.json"
 
 
 @dataclass(frozen=True)
