@@ -185,7 +185,7 @@ def choose(
             if m["refused"] > max_refused or m["hedged"] > max_hedged:
                 continue
             met = (m["fact"] >= fact_t) + (m["caught"] >= caught_t)
-            value = (met, m["fact"] + m["caught"], -answer_at, hedge_at)
+            value = (met, m["fact"] + m["caught"], -answer_at, -hedge_at)  # ties: hedge rather than refuse
             if value > best:
                 best, pick = value, (hedge_at, answer_at)
     return pick
