@@ -7,11 +7,13 @@ passage, and whether a clause the question names was found. A term or number fou
 document title counts as covered (``title_coverage``, ``title_numbers_ok``): a question that names its case,
 act or topic ("关于案例 N（…纠纷）：…") is not short of evidence because the passage's text does not
 repeat the title; this took the CAIL2019 dev false refusals of answerability-v1 from 0.21 to 0.03.
-``score_untitled`` keeps the score without titles, so recorded answers can replay the older rule. The weights and ``THRESHOLD`` come from
-``python -m evaluation.calibrate`` over answerable and unanswerable questions (our fixture questions
-tests/fixtures/answers/gold.jsonl and the development gold set evaluation/gold/dev_shared.jsonl over the real
-SMCRA and Chinese laws): 0.225 refused every unanswerable fixture question and 10 of 11 unanswerable dev
-questions, and no answerable one. ``settings.refusal_threshold`` is added to ``THRESHOLD``.
+``score_untitled`` keeps the score without titles, so recorded answers can replay the older rule.
+
+The weights and ``THRESHOLD`` come from ``python -m evaluation.calibrate`` over answerable and unanswerable
+questions (our fixture questions tests/fixtures/answers/gold.jsonl and the development gold set
+evaluation/gold/dev_shared.jsonl over the real SMCRA and Chinese laws): 0.225 refused every unanswerable
+fixture question and 10 of 11 unanswerable dev questions, and no answerable one.
+``settings.refusal_threshold`` is added to ``THRESHOLD``.
 """
 
 from __future__ import annotations

@@ -3,8 +3,10 @@
 Beyond :class:`assistant.answer.evidence.Evidence` (question-passage similarity, term coverage, numbers,
 names, clause references), the answerability model sees how the retrievers agree on the quoted passage
 (dense and BM25 scores and ranks), how clearly the best sentence wins, how much of the question the best
-sentence itself covers, and whether the quoted unit has the type of thing asked for (a number, a date, a
-name, a list, a yes/no polarity).
+sentence itself covers, whether the quoted unit has the type of thing asked for (a number, a date, a
+name, a list, a yes/no polarity), and the signs of a near-topic question (:func:`near_topic_features`: the
+rare word, name, number or negation of the question that the best sentence and its passage lack, and a
+question that names another retrieved document than the one quoted).
 """
 
 from __future__ import annotations
