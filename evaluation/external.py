@@ -156,10 +156,11 @@ def run(
     return summarise(rows)
 
 
-def rescore(set_name: str, split: str, model_path: Path) -> dict[str, Any]:
+def rescore(set_name: str, split: str, model_path: Path, untitled: bool = False) -> dict[str, Any]:
     """The figures of the ``--ungated`` rows with the model's decision applied, as the engine applies it.
 
     The composed answer does not depend on the gate, so this equals a gated run over the same questions.
+    ``untitled``: replay the evidence score without the title (the engine before that change; the baseline).
     """
     from assistant.core.overlap import overlap_features
     from evaluation.answerability_rule import decide
@@ -170,9 +171,47 @@ def rescore(set_name: str, split: str, model_path: Path) -> dict[str, Any]:
     rows = [json.loads(line) for p in paths for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
     for r in rows:
         r["evidence"] = overlap_features(r["question"], r["answer"]) | r["evidence"]
+        if untitled and "score_untitled" in r["evidence"]:
+            r["evidence"]["score"] = r["evidence"]["score_untitled"]
         r["outcome"], r["confidence"] = decide(model, r["evidence"])
         r["fact"] = r["fact_in_text"] and r["outcome"] == "answered"
-    return summarise(rows)
+        zero = model | {"thresholds": {k: [0.0, 0.0] for k in model["thresholds"]}}
+        r["gate_refused"] = decide(zero, r["evidence"])[0] == "refused"
+    return summarise(rows) | {"tradeoff": tradeoff(rows)}
+
+
+def tradeoff(rows: list[dict[str, Any]]) -> list[dict[str, float]]:
+    """The precision–coverage curve of ``confidence``: answer at or above each threshold, hedge below.
+
+    coverage: share of all questions answered; precision: share of those answered with the fact (yes/no:
+    from the right document); fact, answerable not answered, unanswerable caught: as in :func:`summarise`.
+    Refusals of the gate (``gate_refused``) stay refusals whatever the threshold.
+    """
+    out = []
+    span = [r for r in rows if r["kind"] == "span"]
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    for t in [i / 20 for i in range(0, 20)]:
+        on = [r for r in rows if not r.get("gate_refused") and (r["confidence"] or 0.0) >= t]
+        ids = {r["id"] for r in on}
+        right = [
+            r for r in on if r["answerable"] and (r["right_doc"] if r["kind"] in ("yes", "no") else r["fact_in_text"])
+        ]
+        out.append(
+            {
+                "answer_at": t,
+                "coverage": round(len(on) / max(len(rows), 1), 3),
+                "precision": round(len(right) / max(len(on), 1), 3),
+                "fact": round(sum(r["fact_in_text"] for r in span if r["id"] in ids) / max(len(span), 1), 3),
+                "answerable_not_answered": round(
+                    sum(r["id"] not in ids for r in answerable) / max(len(answerable), 1), 3
+                ),
+                "unanswerable_caught": round(
+                    sum(r["id"] not in ids for r in unanswerable) / max(len(unanswerable), 1), 3
+                ),
+            }
+        )
+    return out
 
 
 def run_own(name: str, *, ungated: bool = True) -> dict[str, Any]:
@@ -231,14 +270,15 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=1, help="every Nth question only (a quicker sample)")
     parser.add_argument("--start", type=int, default=0, help="with --every: start at this question (another sample)")
     parser.add_argument("--rescore", type=Path, default=None, help="apply this model file to the --ungated rows")
+    parser.add_argument("--untitled", action="store_true", help="with --rescore: the evidence score without titles")
     args = parser.parse_args()
     if args.set.startswith("own-") and not args.rescore:
         summary = run_own(args.set[4:], ungated=args.ungated)
         print(json.dumps({"set": args.set, "ungated": args.ungated} | summary, indent=1))
         return
     if args.rescore:
-        summary = rescore(args.set, args.split, args.rescore)
-        head = {"set": args.set, "split": args.split, "rescored_with": str(args.rescore)}
+        summary = rescore(args.set, args.split, args.rescore, args.untitled)
+        head = {"set": args.set, "split": args.split, "rescored_with": str(args.rescore), "untitled": args.untitled}
         print(json.dumps(head | summary, indent=1))
         return
     summary = run(args.set, args.split, ungated=args.ungated, limit=args.limit, every=args.every, start=args.start)

@@ -10,6 +10,7 @@ from answer_corpus import all_fixture_chunks, build_retriever
 
 from assistant.answer.answerability import BUNDLED, load_model, model_from_dict
 from assistant.answer.extractive import ExtractiveEngine
+from assistant.core import scoring
 from assistant.core.errors import ConfigError
 from assistant.core.types import REFUSAL
 from indexing.embeddings import HashEmbedder
@@ -30,8 +31,9 @@ def _model(hedge_at: float, answer_at: float) -> dict:
 def test_bundled_model_is_small_and_complete() -> None:
     assert BUNDLED.stat().st_size < 5_000_000
     data = json.loads(BUNDLED.read_text(encoding="utf-8"))
-    n = len(data["features"])
-    assert n and len(data["coef"]) == len(data["mean"]) == len(data["scale"]) == n
+    scoring.check(data)  # every language's model has what scoring reads
+    for part in data.get("languages", {"all": data}).values():
+        assert part["features"]
     model = load_model("bundled")
     assert model is not None and set(model.thresholds) >= {"en", "zh"}
     for hedge_at, answer_at in model.thresholds.values():

@@ -303,7 +303,8 @@ def test_planted_instructions_are_never_the_answer(hash_settings) -> None:
         position=0, title="Topsoil guideline", kind="guidance", jurisdiction="XX", language="en",
         source="planted.md", aliases=[],
     )  # fmt: skip
-    engine = ExtractiveEngine(HashEmbedder(), hash_settings)
+    # what is quoted, not the answerability gate: a hand-made passage has no retriever scores for the model
+    engine = ExtractiveEngine(HashEmbedder(), hash_settings.model_copy(update={"answerability_model": ""}))
     ans = engine.answer("What must be done with topsoil stockpiles?", [Passage(chunk=chunk, score=1.0, rank=1)])
     assert not ans.refused and "PWNED" not in ans.answer and "Ignore previous" not in ans.answer
     assert ans.answer.startswith("Topsoil stockpiles shall be seeded")

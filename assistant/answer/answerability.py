@@ -1,10 +1,11 @@
 """The learned answerability decision: answered, hedged or refused, with a calibrated confidence.
 
-The model is a logistic regression over the extractive engine's evidence features (listed in the model
-file), trained by ``python -m evaluation.train_answerability`` only on the train split of the external sets
-(evaluation/external/splits.json), with the answered/hedged thresholds chosen on the dev split. At run time
-it is a small JSON file (``models/answerability-v1.json``: version, feature list, standardisation, weights,
-thresholds per language) read with the standard library: no scikit-learn needed.
+The model is trained by ``python -m evaluation.train_answerability`` only on the train split of the external
+sets (evaluation/external/splits.json), over the extractive engine's evidence features
+(:mod:`assistant.answer.evidence`, :mod:`assistant.answer.features`), with the answered/hedged thresholds chosen
+per language on the dev split. At run time it is a small JSON file (``models/answerability-v2.json``: version,
+feature list, a logistic regression or boosted trees, optionally one per language, thresholds and gates per
+language) scored by :mod:`assistant.core.scoring` with the standard library: no scikit-learn needed.
 
 ``confidence`` is the model's probability that the composed answer holds the fact asked for.
 """
@@ -12,33 +13,28 @@ thresholds per language) read with the standard library: no scikit-learn needed.
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
+from assistant.core import scoring
 from assistant.core.errors import ConfigError
 
-BUNDLED = Path(__file__).with_name("models") / "answerability-v1.json"
+BUNDLED = Path(__file__).with_name("models") / "answerability-v2.json"
 
 
 @dataclass(frozen=True)
 class AnswerabilityModel:
     version: str
-    features: tuple[str, ...]
-    mean: tuple[float, ...]
-    scale: tuple[float, ...]
-    coef: tuple[float, ...]
-    intercept: float
     thresholds: dict[str, tuple[float, float]]  # language -> (hedge at, answer at)
     gate: dict[str, float]  # language -> answer-text coverage below which the hand-set rule's refusal stands
+    data: dict[str, Any] = field(repr=False, hash=False, compare=False, default_factory=dict)
 
-    def probability(self, evidence: dict[str, float]) -> float:
+    def probability(self, evidence: dict[str, float], language: str | None = None) -> float:
         """P(the composed answer holds the fact) from the evidence features (missing features count 0)."""
-        z = self.intercept
-        for name, m, s, w in zip(self.features, self.mean, self.scale, self.coef, strict=True):
-            z += w * (derived(evidence, name) - m) / s
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        lang = language or ("zh" if evidence.get("chinese", 0.0) > 0 else "en")
+        return scoring.probability(self.data, evidence, lang)
 
     def outcome(
         self,
@@ -66,24 +62,13 @@ class AnswerabilityModel:
         return "hedged" if p >= hedge_at + offset else "refused"
 
 
-def derived(evidence: dict[str, float], name: str) -> float:
-    """A feature value; ``a*b`` is the product of two features."""
-    if "*" in name:
-        a, b = name.split("*", 1)
-        return derived(evidence, a) * derived(evidence, b)
-    return float(evidence.get(name, 0.0))
-
-
-def model_from_dict(data: dict) -> AnswerabilityModel:
+def model_from_dict(data: dict[str, Any]) -> AnswerabilityModel:
+    scoring.check(data)
     return AnswerabilityModel(
         version=str(data["version"]),
-        features=tuple(data["features"]),
-        mean=tuple(float(x) for x in data["mean"]),
-        scale=tuple(float(x) or 1.0 for x in data["scale"]),
-        coef=tuple(float(x) for x in data["coef"]),
-        intercept=float(data["intercept"]),
         thresholds={k: (float(v[0]), float(v[1])) for k, v in data["thresholds"].items()},
         gate={k: float(v) for k, v in data.get("gate", {}).items()},
+        data=data,
     )
 
 

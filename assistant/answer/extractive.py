@@ -289,6 +289,10 @@ class ExtractiveEngine:
         best = max(range(len(top)), key=lambda i: covs[i])
         all_text = "\n".join(f"{p.chunk.title} {p.chunk.clause} {p.chunk.text}" for p in passages)
         nums_text = set(tokenize(top[best].chunk.text))
+        titled = [f"{p.chunk.title}\n{p.chunk.text}" for p in top]  # a title names the case, act or topic asked
+        t_covs = [coverage(terms, t, weights) for t in titled]
+        t_best = max(range(len(top)), key=lambda i: t_covs[i])
+        t_nums = set(tokenize(titled[t_best]))
         ref_hit = max(r.ref_strength) if r.ref_strength else 0.0
         return Evidence(
             best_cos=max(c.cos for c in pool),
@@ -300,6 +304,8 @@ class ExtractiveEngine:
             cross_lingual=ref_hit >= 0.8 and q.chinese != has_cjk(top[best].chunk.text),
             ref_missing=bool(q.refs) and ref_hit == 0.0,
             chinese=q.chinese,
+            title_coverage=t_covs[t_best] if terms else 0.5,
+            title_numbers_ok=1.0 if not nums else sum(n in t_nums for n in nums) / len(nums),
         )
 
     def _select(self, candidates: list[Candidate]) -> list[Candidate]:

@@ -3,8 +3,10 @@
 Beyond :class:`assistant.answer.evidence.Evidence` (question-passage similarity, term coverage, numbers,
 names, clause references), the answerability model sees how the retrievers agree on the quoted passage
 (dense and BM25 scores and ranks), how clearly the best sentence wins, how much of the question the best
-sentence itself covers, and whether the quoted unit has the type of thing asked for (a number, a date, a
-name, a list, a yes/no polarity).
+sentence itself covers, whether the quoted unit has the type of thing asked for (a number, a date, a
+name, a list, a yes/no polarity), and the signs of a near-topic question (:func:`near_topic_features`: the
+rare word, name, number or negation of the question that the best sentence and its passage lack, and a
+question that names another retrieved document than the one quoted).
 """
 
 from __future__ import annotations
@@ -14,13 +16,19 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from assistant.core.tokens import has_cjk
+from assistant.answer.evidence import coverage, covered, idf_weights
+from assistant.core.tokens import has_cjk, named_terms, numbers, tokenize
 
 if TYPE_CHECKING:
     from assistant.core.types import Passage
 
 
+class _Span(Protocol):
+    text: str
+
+
 class _Scored(Protocol):
+    span: _Span
     passage_index: int
     score: float
     cos: float
@@ -53,6 +61,7 @@ _DATE = re.compile(
     re.I,
 )
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+|某|[甲乙丙丁]公司|\w+公司|\w+某")
+_NEGATION = re.compile(r"\b(?:not|no|never|none|nor|neither|without|cannot)\b|n't\b|不|没有|未|无|否|非", re.I)
 _HEDGE_LEADS: dict[str, dict[str, str]] = {}
 
 
@@ -108,8 +117,63 @@ def answer_features(
         "date_mismatch": qt["q_date"] * (1.0 - has_date),
         "name_mismatch": qt["q_who"] * (1.0 - has_name),
         **qt,
+        **near_topic_features(question, terms, best.span.text, p, passages),
     }
     return {k: float(v) for k, v in out.items()}
+
+
+def near_topic_features(
+    question: str, terms: list[str], sentence: str, best: Passage, passages: list[Passage]
+) -> dict[str, float]:
+    """What of the question the best sentence and its passage lack: the signs of a near-topic question.
+
+    SQuAD 2.0's unanswerable questions are written against the very paragraph that is retrieved, with one
+    entity, number or negation changed; what gives them away is the one rare word, name or number the text
+    does not have. The passage's title counts as part of the passage (it names the case, the act, the topic);
+    a question that names another retrieved document's title better than the quoted one's is answered from
+    the wrong document.
+    IDF is over the retrieved passages (no corpus statistics at answer time): a term absent from all of them
+    weighs most.
+    """
+    title = best.chunk.title or ""
+    sent_text = f"{title}\n{sentence}"
+    passage_text = f"{title}\n{best.chunk.text}"
+    all_text = "\n".join(f"{x.chunk.title} {x.chunk.text}" for x in passages)
+    idf = idf_weights(terms, [f"{x.chunk.title} {x.chunk.text}" for x in passages]) if terms else {}
+    top_idf = 1.0 + math.log(len(passages) + 1)
+    names = [] if has_cjk(question) else named_terms(question)
+    nums = numbers(question)
+
+    def missing(items: list[str], text: str) -> list[str]:
+        toks = set(tokenize(text))
+        prefixes = {t[:5] for t in toks if len(t) >= 5}
+        return [t for t in items if not covered(t, toks, prefixes, text)]
+
+    miss_sent, miss_passage = missing(terms, sent_text), missing(terms, passage_text)
+    q_tokens = set(tokenize(question))
+
+    def named(x: Passage) -> float:  # share of a title's words the question uses: it names that document
+        words = set(tokenize(x.chunk.title or ""))
+        return len(words & q_tokens) / len(words) if words else 0.0
+
+    title_named = named(best)
+    neg_q, neg_s = bool(_NEGATION.search(question)), bool(_NEGATION.search(sentence))
+    return {
+        "sent_cov": coverage(terms, sent_text, idf),
+        "title_cov": coverage(terms, passage_text, idf),
+        "miss_idf_sent": max((idf[t] for t in miss_sent), default=0.0) / top_idf,
+        "miss_idf_passage": max((idf[t] for t in miss_passage), default=0.0) / top_idf,
+        "miss_terms_all": len(missing(terms, all_text)) / len(terms) if terms else 0.0,
+        "miss_names_sent": float(len(missing(names, sent_text))),
+        "miss_names_passage": float(len(missing(names, passage_text))),
+        "miss_nums_sent": float(len(nums - numbers(sent_text))),
+        "miss_nums_passage": float(len(nums - numbers(passage_text))),
+        "neg_mismatch": float(neg_q != neg_s),
+        "neg_question": float(neg_q),
+        # the question names another retrieved document better than the one quoted: an answer from the wrong case
+        "title_named": title_named,
+        "title_named_gap": max(named(x) for x in passages) - title_named,
+    }
 
 
 def hedge_text(question: str, rendered: str, prompts_dir: Path) -> str:
