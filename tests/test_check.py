@@ -168,11 +168,8 @@ def test_llm_judge_can_overrule_the_screen(tmp_path_factory):
     screened = check_plan(PLAN, SITE, assistant, sections=["soil-topsoil"], cite=False)
     judged_ids = [i.item_id for i in screened.items if i.status != "missing"]
     assert judged_ids  # the topsoil paragraph passes the deterministic screen
-    assistant._chat_model = FakeListChatModel(responses=["MISSING\nThe passage gives no depths."])
-    try:
-        judged = check_plan(PLAN, SITE, assistant, sections=["soil-topsoil"], cite=False, judge="llm")
-    finally:
-        assistant._chat_model = None
+    model = FakeListChatModel(responses=["MISSING\nThe passage gives no depths."])
+    judged = check_plan(PLAN, SITE, assistant, sections=["soil-topsoil"], cite=False, judge="llm", chat_model=model)
     for item in judged.items:
         if item.item_id in judged_ids:
             assert (item.status, item.judge) == ("missing", "llm") and "no depths" in item.reason
