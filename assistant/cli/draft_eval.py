@@ -64,6 +64,7 @@ def run_drafting(out: Path | None, corpus: list[str] | None) -> None:
         typer.echo(f"top-3 evidence precision: {s['top3_precision']:.1%} of {s['quotes']} quotes")
         typer.echo(f"mapped-clause recall: {s['mapped_clause_recall']:.1%} of {s['items_with_key_clauses']} items")
         typer.echo(f"items with no evidence (the draft says so): {s['items_without_evidence']}")
+        typer.echo(f"case-study sentences shown as labelled examples (not counted as quotes): {s['examples_shown']}")
         for m in result.misfits:
             typer.echo(f"  off-map quote, {m['item']}: {m['doc']}: {m['quote']}")
         for m in result.missed:
