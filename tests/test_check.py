@@ -87,6 +87,33 @@ def test_long_paragraphs_are_cut_at_sentences():
     assert all(p.text.endswith(".") for p in parts)
 
 
+def test_pdf_text_without_marks_keeps_its_headings(tmp_path: Path, hash_settings):
+    from assistant.drafting.check_eval import markdown_to_pdf
+
+    md = (
+        "# Closure plan: Test Ridge\n\n## Site\n\nTest Ridge is a small quarry on a limestone hill.\n\n"
+        "## Topsoil\n\nTopsoil is stripped as a separate layer, stockpiled and sown with a cover crop.\n\n"
+        "Stockpiles stay away from haul roads, so the soil is not compacted, "
+        "and they are kept until the benches are graded.\n"
+    )
+    pdf = markdown_to_pdf(md, tmp_path / "plan.pdf")
+    assert pdf is not None
+    for settings in (None, hash_settings):  # simple reader, then the indexing loaders
+        passages = read_plan(pdf, settings)
+        topsoil = next(p for p in passages if "separate layer" in p.text)
+        assert topsoil.heading.endswith("Topsoil") and "Test Ridge is" not in topsoil.text
+        assert next(p for p in passages if "limestone hill" in p.text).heading.endswith("Site")
+    wrapped = (
+        "Monitoring\nVegetation plots on the reclaimed benches are surveyed every year on fixed transects set\n"
+        "out in the baseline survey.\nWater\nSettling ponds hold runoff from the benches until the sediment has\n"
+        "settled, and the outflow is sampled.\n"
+    )
+    assert [(p.heading, p.text[:10]) for p in split_plan([Page(1, wrapped)])] == [
+        ("Monitoring", "Vegetation"),
+        ("Water", "Settling p"),
+    ]
+
+
 # ---- the decision -----------------------------------------------------------------------------
 
 
@@ -168,11 +195,8 @@ def test_llm_judge_can_overrule_the_screen(tmp_path_factory):
     screened = check_plan(PLAN, SITE, assistant, sections=["soil-topsoil"], cite=False)
     judged_ids = [i.item_id for i in screened.items if i.status != "missing"]
     assert judged_ids  # the topsoil paragraph passes the deterministic screen
-    assistant._chat_model = FakeListChatModel(responses=["MISSING\nThe passage gives no depths."])
-    try:
-        judged = check_plan(PLAN, SITE, assistant, sections=["soil-topsoil"], cite=False, judge="llm")
-    finally:
-        assistant._chat_model = None
+    model = FakeListChatModel(responses=["MISSING\nThe passage gives no depths."])
+    judged = check_plan(PLAN, SITE, assistant, sections=["soil-topsoil"], cite=False, judge="llm", chat_model=model)
     for item in judged.items:
         if item.item_id in judged_ids:
             assert (item.status, item.judge) == ("missing", "llm") and "no depths" in item.reason

@@ -36,7 +36,7 @@ def test_gold_plans_are_labelled_with_known_items():
     for plan in plans:
         assert set(plan.labels) <= known, set(plan.labels) - known
         words = len(plan.markdown.read_text(encoding="utf-8").split())
-        assert 100 <= words <= 2000  # one to four pages
+        assert 350 <= words <= 2000  # one to four pages
 
 
 @pytest.mark.slow

@@ -267,11 +267,8 @@ def test_llm_engine_output_is_validated_and_renumbered(hash_assistant, us_site):
     )
     section = load_section("revegetation-species", PROMPTS)
     probe = section.model_copy(update={"items": [section.item("native-species")]})
-    hash_assistant._chat_model = FakeListChatModel(responses=[reply])
-    try:
-        draft = Drafter(hash_assistant).draft(probe, us_site, engine="llm")
-    finally:
-        hash_assistant._chat_model = None
+    model = FakeListChatModel(responses=[reply])
+    draft = Drafter(hash_assistant, chat_model=model).draft(probe, us_site, engine="llm")
     item = draft.items[0]
     assert item.llm_text and "[9]" not in item.llm_text and "[to complete: planting date]" in item.llm_text
     used = set(re.findall(r"\[\d+\]", item.llm_text))

@@ -19,9 +19,10 @@ def run_checks(out: Path | None) -> None:
     """Print status agreement per format and every disagreement; exit 1 below the target."""
 
     def run() -> None:
-        from assistant.drafting.check_eval import evaluate_checks, load_gold
+        from assistant.drafting.check_eval import evaluate_checks, load_gold, write_versions
 
-        result = evaluate_checks(_state.assistant(), load_gold(CHECK_GOLD, EXAMPLES))
+        plans = load_gold(CHECK_GOLD, EXAMPLES)
+        result = evaluate_checks(_state.assistant(), plans)
         summary = result.summary()
         typer.echo(f"plan check on {len(list(CHECK_GOLD.glob('*.labels.yaml')))} labelled plans, {result.total} items")
         typer.echo(f"status agreement: {summary['status_agreement']:.1%} (target {AGREEMENT_TARGET:.0%})")
@@ -34,7 +35,8 @@ def run_checks(out: Path | None) -> None:
             out.mkdir(parents=True, exist_ok=True)
             data = {**summary, "disagreements": result.disagreements}
             (out / "checks.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
-            _state.err(f"wrote {out / 'checks.json'}")
+            written = write_versions(plans, out / "plans")
+            _state.err(f"wrote {out / 'checks.json'} and {len(written)} DOCX/PDF plan versions in {out / 'plans'}")
         if result.agreement < AGREEMENT_TARGET or result.covered_called_missing:
             raise typer.Exit(1)
 
@@ -64,6 +66,7 @@ def run_drafting(out: Path | None, corpus: list[str] | None) -> None:
         typer.echo(f"top-3 evidence precision: {s['top3_precision']:.1%} of {s['quotes']} quotes")
         typer.echo(f"mapped-clause recall: {s['mapped_clause_recall']:.1%} of {s['items_with_key_clauses']} items")
         typer.echo(f"items with no evidence (the draft says so): {s['items_without_evidence']}")
+        typer.echo(f"case-study sentences shown as labelled examples (not counted as quotes): {s['examples_shown']}")
         for m in result.misfits:
             typer.echo(f"  off-map quote, {m['item']}: {m['doc']}: {m['quote']}")
         for m in result.missed:

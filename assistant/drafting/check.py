@@ -147,8 +147,11 @@ def check_plan(
     *,
     cite: bool = True,
     judge: Literal["embedding", "llm"] = "embedding",
+    chat_model: Any = None,
 ) -> CheckReport:
-    """Coverage of each requirement item (relevant to ``site``) by the plan at ``path``."""
+    """Coverage of each requirement item (relevant to ``site``) by the plan at ``path``.
+
+    ``chat_model`` is the LLM judge's model (``judge="llm"``); by default it is resolved from the Assistant."""
     plan = read_plan(Path(path), getattr(assistant, "settings", None))
     templates: list[SectionTemplate] = load_sections(assistant.settings.prompts_dir)
     if sections:
@@ -189,9 +192,11 @@ def check_plan(
             check.plan_heading = quote_from.heading or None
             check.plan_page = quote_from.page
         if judge == "llm" and status != "missing":
+            from assistant.drafting.llm_draft import resolve_chat_model
             from assistant.drafting.llm_judge import judge_item
 
-            check.status, check.reason = judge_item(assistant, item, check.plan_quote or "")
+            chat_model = resolve_chat_model(assistant, chat_model)
+            check.status, check.reason = judge_item(assistant, item, check.plan_quote or "", chat_model)
             check.judge = "llm"
         if finder is not None:
             check.requirement_citation = _citation(finder, item, site)

@@ -122,6 +122,12 @@ def _versions(plan: GoldPlan, tmp: Path, formats: tuple[str, ...]) -> dict[str, 
     return out
 
 
+def write_versions(plans: list[GoldPlan], folder: Path) -> list[Path]:
+    """The DOCX and PDF versions of every gold plan, written into ``folder`` for people to open."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return [path for plan in plans for fmt, path in _versions(plan, folder, ("docx", "pdf")).items()]
+
+
 def evaluate_checks(assistant: Any, plans: list[GoldPlan], formats: tuple[str, ...] = FORMATS) -> CheckEval:
     """Status agreement of ``check_plan`` with the hand labels, over every applicable item and format."""
     result = CheckEval()

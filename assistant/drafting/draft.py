@@ -99,9 +99,11 @@ def no_doubled_units(text: str) -> str:
 class Drafter:
     """Drafts plan sections over an ``Assistant`` (anything with ``retrieve``, ``embedder``, ``settings``)."""
 
-    def __init__(self, assistant: Any, *, finder: EvidenceFinder | None = None) -> None:
+    def __init__(self, assistant: Any, *, finder: EvidenceFinder | None = None, chat_model: Any = None) -> None:
         self.assistant = assistant
         self.finder = finder or EvidenceFinder(assistant)
+        # The LLM engine's chat model: given here, or resolved once on first use (llm_draft.resolve_chat_model).
+        self.chat_model = chat_model
 
     def _template(self, section: str | SectionTemplate) -> SectionTemplate:
         if isinstance(section, SectionTemplate):
@@ -143,9 +145,12 @@ class Drafter:
                 missing_facts=missing,
             )
             if engine == "llm" and evidence:
-                from assistant.drafting.llm_draft import llm_item_text
+                from assistant.drafting.llm_draft import llm_item_text, resolve_chat_model
 
-                di.llm_text, di.warnings = llm_item_text(self.assistant, tpl, item, site, evidence, refs)
+                self.chat_model = resolve_chat_model(self.assistant, self.chat_model)
+                di.llm_text, di.warnings = llm_item_text(
+                    self.assistant, tpl, item, site, evidence, refs, self.chat_model
+                )
             else:
                 di.evidence = [
                     CitedSentence(text=e.sentence, markers=[refs.cite(e.passage, e.sentence)]) for e in evidence

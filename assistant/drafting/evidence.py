@@ -6,6 +6,13 @@ international standards are both considered and neither crowds out the other. Ca
 scored against the item's queries with the Assistant's embedder, plus a small bonus for the item's key
 terms and for the item's preferred sources. An item counts as covered only when
 a sentence clears a threshold calibrated per embedder; otherwise the draft says no source covers it.
+
+Only sentences that state a requirement count (:mod:`assistant.drafting.clause_roles`): penalties,
+definitions, final provisions and notes about the notes are left out, and a case study is shown after the
+requirements, labelled as an example. A sentence let in by a single key term must also hold part of the
+item's own words (the answer-coverage feature of the answerability model), and a Chinese sentence under an
+English-only embedder needs two key terms or the model's Chinese coverage gate: a near-topic clause is not
+quoted in place of the requirement.
 """
 
 from __future__ import annotations
@@ -16,10 +23,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from assistant.answer.answerability import load_model
 from assistant.core.instructions import is_instruction_like
+from assistant.core.overlap import overlap_features
+from assistant.core.references import chunk_keys, match_strength, parse_refs
 from assistant.core.sentences import split_sentences as core_split_sentences
 from assistant.core.text import CJK, CJK_RE
 from assistant.core.types import Passage
+from assistant.drafting.clause_roles import admits, is_secondary, sentence_role
 from assistant.drafting.site import SiteProfile, jurisdictions_for
 from assistant.drafting.templates import TemplateItem
 
@@ -34,6 +45,13 @@ if TYPE_CHECKING:
 THRESHOLDS: dict[str, tuple[float, float]] = {"hash": (0.45, 0.12), "default": (0.70, 0.40)}
 KEY_TERM_BONUS = 0.06
 SOURCE_HINT_BONUS = 0.04
+# A study note paraphrasing a clause whose own text is among the evidence ranks after it.
+SECONDARY_PENALTY = 0.12
+MAX_EXAMPLES = 1
+# A sentence let in by one key term must also hold this share of the words of the requirement or of one of
+# its queries (the answerability model's answer-coverage feature, assistant.core.overlap).
+WEAK_COVERAGE = 0.3
+ZH_GATE = 0.45  # the answerability model's Chinese coverage gate, used when no model file is bundled
 # Embedders that place Chinese text meaningfully (the hashing fake counts characters, which also works).
 MULTILINGUAL_HINTS = ("multilingual", "labse", "bge-m3", "distiluse", "hash")
 _CJK = CJK_RE
@@ -50,6 +68,7 @@ class Evidence:
     score: float
     similarity: float
     key_terms: list[str]
+    role: str = "requirement"  # or "example": a case study, shown labelled after the requirements
 
 
 def thresholds_for(embedder_name: str, offset: float = 0.0) -> tuple[float, float]:
@@ -121,6 +140,8 @@ class EvidenceFinder:
         self.max_sentences = max_sentences
         self.multilingual = any(m in self.embedder.name.lower() for m in MULTILINGUAL_HINTS)
         self._cache: dict[str, np.ndarray] = {}
+        model = load_model("bundled")
+        self.zh_gate = model.gate.get("zh", ZH_GATE) if model is not None else ZH_GATE
 
     def passages(self, item: TemplateItem, site: SiteProfile) -> list[Passage]:
         """What the item's queries retrieve in the site's jurisdictions; a jurisdiction that the joint
@@ -161,26 +182,55 @@ class EvidenceFinder:
         hints = item.hints_for(jurisdictions_for(site))
         found: list[Evidence] = []
         for (sentence, p), sim in zip(cands, sims, strict=True):
-            if is_instruction_like(sentence):  # planted instructions are never a draft bullet (SECURITY.md)
-                continue
-            hits = term_hits(sentence, item.key_terms)
-            sim = float(sim)
-            if not self.accepts(sentence, sim, hits):
-                continue
-            score = sim + KEY_TERM_BONUS * min(len(hits), 2) + (SOURCE_HINT_BONUS if _hint_match(p, hints) else 0)
-            found.append(Evidence(sentence, p, score, sim, hits))
+            e = self._judge(item, sentence, p, float(sim), queries, hints)
+            if e is not None:
+                found.append(e)
+        _rank_paraphrases_after_rules(found)
         found.sort(key=lambda e: -e.score)
         return found
 
-    def accepts(self, sentence: str, similarity: float, hits: list[str]) -> bool:
-        """The sufficiency decision for one sentence (see THRESHOLDS)."""
+    def _judge(
+        self, item: TemplateItem, sentence: str, p: Passage, sim: float, queries: list[str], hints: list[str]
+    ) -> Evidence | None:
+        """The sentence as evidence for ``item``, or None when it states no requirement of the item."""
+        if is_instruction_like(sentence):  # planted instructions are never a draft bullet (SECURITY.md)
+            return None
+        role = sentence_role(sentence, p.chunk)
+        if not admits(role, item.requirement):  # penalties, definitions, notes about notes: no requirement
+            return None
+        hits = term_hits(sentence, item.key_terms)
+        zh_queries = [q for q in item.queries if _CJK.search(q)]
+        zh_coverage = _coverage(sentence, zh_queries) if zh_queries else 0.0
+        if not self.accepts(sentence, sim, hits, zh_coverage):
+            return None
+        if sim < self.strong and len(hits) < 2 and _coverage(sentence, queries) < WEAK_COVERAGE:
+            return None  # near-topic: one key term, a middling similarity and hardly any of the item's words
+        score = sim + KEY_TERM_BONUS * min(len(hits), 2) + (SOURCE_HINT_BONUS if _hint_match(p, hints) else 0)
+        return Evidence(sentence, p, score, sim, hits, role)
+
+    def accepts(self, sentence: str, similarity: float, hits: list[str], coverage: float = 1.0) -> bool:
+        """The sufficiency decision for one sentence (see THRESHOLDS).
+
+        ``coverage``: the share of the item's Chinese query terms the sentence holds (overlap_features)."""
         if _CJK.search(sentence) and not self.multilingual:
-            # An English-only model maps all Chinese text close together: only key terms tell topics apart.
-            return bool(hits) and similarity >= self.weak
+            # An English-only model maps all Chinese text close together: only words tell topics apart. One
+            # generic key term (损毁, 耕地, 费用) is not enough; two key terms, or the share of the query's
+            # terms the answerability model's Chinese gate asks of an answer, are.
+            return bool(hits) and similarity >= self.weak and (len(hits) >= 2 or coverage >= self.zh_gate)
         return similarity >= self.strong or (bool(hits) and similarity >= self.weak)
 
     def select(self, found: list[Evidence], site: SiteProfile) -> list[Evidence]:
-        """The best sentence of each jurisdiction first, then the next best; one sentence per chunk."""
+        """The requirement sentences (best of each jurisdiction first, then the next best, one per chunk),
+        then at most ``MAX_EXAMPLES`` case-study sentence, labelled as an example in the draft. An item with
+        examples only has no requirement evidence: the draft says no source covers it."""
+        rules = self._select_rules([e for e in found if e.role != "example"], site)
+        if not rules:
+            return []
+        used = {e.passage.chunk.chunk_id for e in rules}
+        examples = [e for e in found if e.role == "example" and e.passage.chunk.chunk_id not in used]
+        return rules + examples[:MAX_EXAMPLES]
+
+    def _select_rules(self, found: list[Evidence], site: SiteProfile) -> list[Evidence]:
         chosen: list[Evidence] = []
         used: set[str] = set()
 
@@ -205,3 +255,26 @@ class EvidenceFinder:
     def find(self, item: TemplateItem, site: SiteProfile) -> list[Evidence]:
         """Evidence sentences for one item; empty when no indexed source covers it."""
         return self.select(self.score(item, site, self.passages(item, site)), site)
+
+
+def _coverage(sentence: str, queries: list[str]) -> float:
+    return max(overlap_features(q, sentence)["ans_cov"] for q in queries)
+
+
+def _rank_paraphrases_after_rules(found: list[Evidence]) -> None:
+    """A study note that paraphrases a clause ("Article 44 says …") ranks after that clause's own text when
+    the primary text is among the evidence: the plan should cite the rule, not a summary of it."""
+    primary = [
+        (e.passage.chunk.jurisdiction, chunk_keys(e.passage.chunk.aliases, e.passage.chunk.clause))
+        for e in found
+        if e.role == "requirement" and not is_secondary(e.passage.chunk)
+    ]
+    if not primary:
+        return
+    for e in found:
+        c = e.passage.chunk
+        if e.role != "requirement" or not is_secondary(c):
+            continue
+        named = parse_refs(e.sentence)
+        if named and any(j == c.jurisdiction and match_strength(named, keys) >= 0.8 for j, keys in primary):
+            e.score -= SECONDARY_PENALTY

@@ -4,7 +4,8 @@
 requirement (``doc`` and ``at`` are regular expressions on the doc_id and on "clause path + quote"). For
 each sample site, the evidence the drafter picks for every item is scored:
 
-* top-3 precision: the share of the first three quotes that come from a mapped clause of their item;
+* top-3 precision: the share of the first three requirement quotes that come from a mapped clause of their
+  item (a case study shown after them is labelled as an example in the draft and counted apart);
 * mapped-clause recall: the share of items (with key clauses in the site's jurisdictions) for which every
   key clause is among the evidence.
 """
@@ -41,6 +42,7 @@ class DraftingEval:
     fitting: int = 0
     recall_items: int = 0
     recalled: int = 0
+    examples: int = 0
     no_evidence: list[str] = field(default_factory=list)
     misfits: list[dict[str, str]] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
@@ -52,6 +54,7 @@ class DraftingEval:
             "mapped_clause_recall": round(self.recalled / self.recall_items, 3) if self.recall_items else 0.0,
             "items_with_key_clauses": self.recall_items,
             "items_without_evidence": len(self.no_evidence),
+            "examples_shown": self.examples,
         }
 
 
@@ -90,7 +93,8 @@ def evaluate_drafting(assistant: Any, clause_map: dict[str, list[ClauseRef]], si
                 evidence = finder.find(item, site)
                 if not evidence:
                     result.no_evidence.append(f"{site.jurisdiction} {key}")
-                for e in evidence[:TOP]:
+                result.examples += sum(e.role == "example" for e in evidence)
+                for e in [e for e in evidence if e.role != "example"][:TOP]:
                     result.quotes += 1
                     if any(r.matches(e) for r in refs):
                         result.fitting += 1

@@ -27,14 +27,18 @@ def _facts_block(item: TemplateItem, site: SiteProfile) -> str:
     return "\n".join(lines) or "(none given)"
 
 
-def _chat_model(assistant: Any) -> Any:
-    model = getattr(assistant, "_chat_model", None)
-    if model is None:
-        from assistant.llm import build_chat_model
+def resolve_chat_model(assistant: Any, given: Any = None) -> Any:
+    """The chat model for drafting and judging: the one passed in (``Drafter(..., chat_model=)``,
+    ``check_plan(..., chat_model=)``), else the Assistant's public ``chat_model`` if it has one, else one
+    built from the settings. Nothing is written onto the Assistant (no reach into its private state)."""
+    if given is not None:
+        return given
+    model = getattr(assistant, "chat_model", None)
+    if model is not None:
+        return model
+    from assistant.llm import build_chat_model
 
-        model = build_chat_model(assistant.settings)
-        assistant._chat_model = model
-    return model
+    return build_chat_model(assistant.settings)
 
 
 def llm_item_text(
@@ -44,8 +48,11 @@ def llm_item_text(
     site: SiteProfile,
     evidence: list[Evidence],
     refs: References,
+    chat_model: Any,
 ) -> tuple[str, list[str]]:
-    """Validated, section-numbered prose for one item, and any warnings about dropped markers."""
+    """Validated, section-numbered prose for one item, and any warnings about dropped markers.
+
+    ``chat_model`` is a LangChain chat model (see :func:`resolve_chat_model`)."""
     from assistant.prompts import format_passages, load_prompt
 
     passages = list({e.passage.chunk.chunk_id: e.passage for e in evidence}.values())
@@ -60,7 +67,7 @@ def llm_item_text(
     )
     from assistant.llm import chat_text
 
-    text = chat_text(_chat_model(assistant), messages, assistant.settings).strip()
+    text = chat_text(chat_model, messages, assistant.settings).strip()
     warnings: list[str] = []
     answer = finalize_answer(item.requirement, text, passages, engine="llm")
     if answer.refused:

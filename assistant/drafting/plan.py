@@ -103,9 +103,10 @@ def draft_plan(
     *,
     engine: DraftEngine = "extractive",
     today: dt.date | None = None,
+    chat_model: Any = None,
 ) -> PlanDraft:
-    """Draft every section that applies to ``site`` into one plan."""
-    drafter = Drafter(assistant)
+    """Draft every section that applies to ``site`` into one plan (``chat_model`` for ``engine="llm"``)."""
+    drafter = Drafter(assistant, chat_model=chat_model)
     refs = References()
     templates = plan_sections(load_sections(assistant.settings.prompts_dir), site)
     sections = [drafter.draft(t, site, engine=engine, refs=refs) for t in templates]

@@ -16,8 +16,13 @@ from assistant.core.errors import EmptyDocumentError, UnsupportedFileError
 from assistant.core.types import Page
 
 MAX_PASSAGE_CHARS = 700
+# PDF text has lost its paragraph breaks: shorter pieces keep a one-sentence paragraph from being blurred
+# by its neighbours.
+MAX_FLAT_PASSAGE_CHARS = 350
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _SENT_END = re.compile(r"(?<=[.!?。；！？])\s+")
+_ENDS_SENTENCE = re.compile(r"[.!?。；！？:：]\s*$")
+_OPEN_END = re.compile(r"[,;，、；(（–—-]\s*$")
 
 
 @dataclass(slots=True)
@@ -61,24 +66,37 @@ def _docx_markdown(path: Path) -> str:
     return "\n".join(lines)
 
 
-def _cut(text: str) -> list[str]:
-    if len(text) <= MAX_PASSAGE_CHARS:
+def _cut(text: str, limit: int = MAX_PASSAGE_CHARS) -> list[str]:
+    if len(text) <= limit:
         return [text]
     out, cur = [], ""
     for sent in _SENT_END.split(text):
-        if cur and len(cur) + len(sent) > MAX_PASSAGE_CHARS:
+        if cur and len(cur) + len(sent) > limit:
             out.append(cur)
             cur = ""
         cur = f"{cur} {sent}".strip()
     return [*out, cur] if cur else out
 
 
-def _flush(para: list[str], stack: list[tuple[int, str]], page_no: int, out: list[PlanPassage]) -> None:
+def _flush(
+    para: list[str], stack: list[tuple[int, str]], page_no: int, out: list[PlanPassage], limit: int = MAX_PASSAGE_CHARS
+) -> None:
     text = " ".join(" ".join(para).split())
     para.clear()
     if len(text) >= 20:
         heading = " › ".join(h for _, h in stack)
-        out.extend(PlanPassage(piece, heading, page_no) for piece in _cut(text))
+        out.extend(PlanPassage(piece, heading, page_no) for piece in _cut(text, limit))
+
+
+def _pdf_heading(line: str, prev: str) -> re.Match[str] | None:
+    """A heading line of text extracted from a PDF, which has no Markdown marks and no blank lines: a short
+    line without closing punctuation that follows the end of a sentence (or starts the page)."""
+    s = line.strip()
+    if not s or len(s) > 80 or len(s.split()) > 10 or _ENDS_SENTENCE.search(s) or _OPEN_END.search(s):
+        return None
+    if (prev and not _ENDS_SENTENCE.search(prev)) or not (s[0].isupper() or s[0].isdigit() or not s[0].isascii()):
+        return None
+    return _HEADING.match(f"## {s}")
 
 
 def split_plan(pages: list[Page]) -> list[PlanPassage]:
@@ -87,17 +105,22 @@ def split_plan(pages: list[Page]) -> list[PlanPassage]:
     out: list[PlanPassage] = []
     for page in pages:
         para: list[str] = []
-        for line in page.text.splitlines():
-            m = _HEADING.match(line.strip())
+        lines = page.text.splitlines()
+        flat = len(lines) > 3 and not any(not x.strip() for x in lines)  # PDF text: no blank lines, no marks
+        prev = ""
+        limit = MAX_FLAT_PASSAGE_CHARS if flat else MAX_PASSAGE_CHARS
+        for line in lines:
+            m = _HEADING.match(line.strip()) or (_pdf_heading(line, prev) if flat else None)
+            prev = "." if m else line.strip()  # a heading ends its line like a sentence does
             if m:
-                _flush(para, stack, page.number, out)
+                _flush(para, stack, page.number, out, limit)
                 level = len(m.group(1))
                 stack[:] = [(lv, h) for lv, h in stack if lv < level] + [(level, m.group(2).strip("*_ "))]
             elif not line.strip():
-                _flush(para, stack, page.number, out)
+                _flush(para, stack, page.number, out, limit)
             else:
                 para.append(line.strip().lstrip("-*+ ").strip())
-        _flush(para, stack, page.number, out)
+        _flush(para, stack, page.number, out, limit)
     return out
 
 
