@@ -153,15 +153,7 @@ def check_plan(
 
     ``chat_model`` is the LLM judge's model (``judge="llm"``); by default it is resolved from the Assistant."""
     plan = read_plan(Path(path), getattr(assistant, "settings", None))
-    templates: list[SectionTemplate] = load_sections(assistant.settings.prompts_dir)
-    if sections:
-        known = {t.id for t in templates}
-        unknown = [s for s in sections if s not in known]
-        if unknown:
-            from assistant.core.errors import TemplateError
-
-            raise TemplateError(f"unknown section(s) {unknown}; known sections: {', '.join(sorted(known))}")
-        templates = [t for t in templates if t.id in sections]
+    templates = _templates(assistant.settings.prompts_dir, sections)
     embedder = assistant.embedder
     thresholds = _thresholds(embedder.name)
     pv = embedder.embed_documents([passage_text(p) for p in plan]) if plan else np.zeros((0, 1), dtype=np.float32)
@@ -192,12 +184,7 @@ def check_plan(
             check.plan_heading = quote_from.heading or None
             check.plan_page = quote_from.page
         if judge == "llm" and status != "missing":
-            from assistant.drafting.llm_draft import resolve_chat_model
-            from assistant.drafting.llm_judge import judge_item
-
-            chat_model = resolve_chat_model(assistant, chat_model)
-            check.status, check.reason = judge_item(assistant, item, check.plan_quote or "", chat_model)
-            check.judge = "llm"
+            chat_model = _judge(assistant, item, check, chat_model)
         if finder is not None:
             check.requirement_citation = _citation(finder, item, site)
         s = summary[tpl.id]
@@ -210,6 +197,31 @@ def check_plan(
         items=items,
         summary=list(summary.values()),
     )
+
+
+def _templates(prompts_dir: Path, sections: list[str] | None) -> list[SectionTemplate]:
+    """The section templates to check: all, or the named ones (an unknown name is a clear error)."""
+    templates: list[SectionTemplate] = load_sections(prompts_dir)
+    if not sections:
+        return templates
+    known = {t.id for t in templates}
+    unknown = [s for s in sections if s not in known]
+    if unknown:
+        from assistant.core.errors import TemplateError
+
+        raise TemplateError(f"unknown section(s) {unknown}; known sections: {', '.join(sorted(known))}")
+    return [t for t in templates if t.id in sections]
+
+
+def _judge(assistant: Any, item: TemplateItem, check: ItemCheck, chat_model: Any) -> Any:
+    """The LLM's second opinion on a screened item; returns the chat model, resolved once for the plan."""
+    from assistant.drafting.llm_draft import resolve_chat_model
+    from assistant.drafting.llm_judge import judge_item
+
+    chat_model = resolve_chat_model(assistant, chat_model)
+    check.status, check.reason = judge_item(assistant, item, check.plan_quote or "", chat_model)
+    check.judge = "llm"
+    return chat_model
 
 
 def _leaf(heading: str) -> str:
