@@ -29,16 +29,8 @@ def _facts_block(item: TemplateItem, site: SiteProfile) -> str:
 
 def resolve_chat_model(assistant: Any, given: Any = None) -> Any:
     """The chat model for drafting and judging: the one passed in (``Drafter(..., chat_model=)``,
-    ``check_plan(..., chat_model=)``), else the Assistant's public ``chat_model`` if it has one, else one
-    built from the settings. Nothing is written onto the Assistant (no reach into its private state)."""
-    if given is not None:
-        return given
-    model = getattr(assistant, "chat_model", None)
-    if model is not None:
-        return model
-    from assistant.llm import build_chat_model
-
-    return build_chat_model(assistant.settings)
+    ``check_plan(..., chat_model=)``), else the Assistant's own (``Assistant.chat_model``, built on first use)."""
+    return given if given is not None else assistant.chat_model
 
 
 def llm_item_text(
