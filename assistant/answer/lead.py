@@ -48,6 +48,7 @@ _CONDITION = re.compile(
     re.IGNORECASE,
 )
 EXCEPTION_PENALTY = 0.2
+_HOW = re.compile(r"\bhow (long|many|much|far|often|soon|high|deep)\b", re.IGNORECASE)
 Similarity = Callable[[list[str]], list[float]]  # texts -> cosine of each with the question
 
 
@@ -84,10 +85,15 @@ def parts(sentence: str) -> list[Part]:
 def _part_scores(q: Question, candidates: list[Part], similarity: Similarity) -> list[float]:
     """How much of the question each part holds: its terms (numbers twice), a number when one is asked for,
     closeness in meaning; the first part (the main statement) is preferred on a tie."""
-    terms = {**{t: 1.0 for t in q.terms}, **{n: 2.0 for n in q.numbers}}
+    condition = _CONDITION.search(q.text)
+    # the condition's own words ("in drier areas") tell its exception from the other provisos: they count twice
+    in_condition = set(tokenize(q.text[condition.start() :])) if condition else set()
+    asked = set(tokenize(" ".join(_HOW.findall(q.text))))  # "how long" asks for a duration: not a word to find
+    terms = {t: 2.0 if t in in_condition else 1.0 for t in q.terms if t not in asked}
+    terms.update({n: 2.0 for n in q.numbers})
     total = sum(terms.values()) or 1.0
     wants_number = q.focus.wants_number or bool(q.types.get("q_number") or q.types.get("q_date"))
-    conditional = bool(_CONDITION.search(q.text))
+    conditional = condition is not None
     cos = similarity([p.text for p in candidates])
     scores = []
     for i, (p, cs) in enumerate(zip(candidates, cos, strict=True)):
