@@ -31,7 +31,8 @@ from assistant.core.tokens import has_cjk, tokenize
 MAX_CHARS = 400
 LEAD_IN_CHARS = 120  # a longer lead-in is cut to its last part ("… shall require the operation to—")
 _CUT = re.compile(
-    r"(?<=[;；:：])\s*|,\s+(?=(?:except|unless|provided|but|whereas|if)\b)|\s+[—–]\s+(?=\S)", re.IGNORECASE
+    r"(?<=[;；:：])\s*|(?-i:(?<=[a-z]\.)\s+(?=[A-Z]))|,\s+(?=(?:except|unless|provided|but|whereas|if)\b)|\s+[—–]\s+(?=\S)",
+    re.IGNORECASE,
 )
 _COMMA = re.compile(r"(?<=,)\s+")
 _LEAD_CUT = re.compile(r",\s+|\s+and\s+(?=shall|must|may|will)|；|，")
