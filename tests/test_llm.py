@@ -14,6 +14,7 @@ import pytest
 from fake_llm_server import FakeLLMServer, Reply
 
 from assistant.answer.llm_engine import LLMEngine
+from assistant.answer.question import Question
 from assistant.core.config import Settings, load_settings
 from assistant.core.errors import ConfigError, LLMError
 from assistant.core.types import REFUSAL, Answer, Chunk, Passage
@@ -292,12 +293,13 @@ def test_server_down_and_stream_cut_mid_reply(tmp_home: Path, server: FakeLLMSer
 
 def test_fallback_engine_answers_when_the_llm_fails(tmp_home: Path) -> None:
     class Stand_in:  # stands for the extractive engine (another area), which needs no LLM
-        def answer(self, question: str, passages: list[Passage]) -> Answer:
-            return Answer(question=question, answer=passages[0].chunk.text, refused=False, engine="extractive")
+        def answer(self, question: Question, passages: list[Passage]) -> Answer:
+            return Answer(question=question.text, answer=passages[0].chunk.text, refused=False, engine="extractive")
 
     settings = _settings(tmp_home, f"http://127.0.0.1:{_free_port()}/v1", llm_timeout_s=5.0)
     engine = LLMEngine(build_chat_model(settings), settings, fallback=Stand_in())
-    assert engine.rewrite("and then?", [("q", "a")]) == "and then?"
+    # the LLM is down: the follow-up still borrows the previous question's subject (the rule rewrite)
+    assert engine.rewrite("and then?", [("How is topsoil handled?", "a")]) == "How is topsoil handled — then?"
     answer = engine.answer("How is topsoil handled?", _passages())
     assert answer.engine == "extractive" and answer.answer == TEXTS[0]
     assert any(w.startswith("fallback:") and "cannot reach" in w for w in answer.warnings)

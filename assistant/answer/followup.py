@@ -18,6 +18,15 @@ _LAST_QUALIFIER = re.compile(r"\s+(?:where|if|when|in (?:areas|places|sites|regi
 _ZH_ANAPHORA = re.compile(r"^(?:那么?|还有|以及|另外)|[它其这那]|呢[？?]?$")
 
 
+def elliptical(question: str) -> bool:
+    """A follow-up that cannot stand alone: it points back ("and …", "it", 那) or is only a condition ("in …")."""
+    q = question.strip()
+    if has_cjk(q):
+        return bool(_ZH_ANAPHORA.search(q))
+    rest = re.sub(r"^(?:and|also|what about|how about|then|or|but)\b[\s,]*", "", q, flags=re.I)
+    return bool(_ANAPHORA.search(q) or _QUALIFIER.match(rest))
+
+
 def rewrite_followup(question: str, history: list[tuple[str, str]]) -> str:
     """``question`` standing alone, given ``(user, assistant)`` turns; unchanged when it already does."""
     if not history:

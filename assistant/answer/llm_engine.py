@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from assistant.answer.followup import elliptical, rewrite_followup
 from assistant.answer.question import Question, as_question, question_text
 from assistant.core.config import Settings
 from assistant.core.errors import LLMError
@@ -143,9 +144,12 @@ class LLMEngine:
         except LLMError:
             if self.fallback is None:
                 raise
-            return question  # the answer step will fail the same way and say so in its warning
+            # the answer step will fail the same way and say so; the follow-up still keeps its subject
+            return rewrite_followup(question, history)
         lines = [ln for ln in clean_reply(text).splitlines() if ln.strip()]
-        if not lines:
-            return question
-        rewritten = _LABEL.sub("", lines[0]).strip().strip("\"'“”‘’「」").strip()
-        return rewritten or question
+        rewritten = _LABEL.sub("", lines[0]).strip().strip("\"'“”‘’「」").strip() if lines else ""
+        if not rewritten or (rewritten.lower() == question.strip().lower() and elliptical(question)):
+            # the model kept an elliptical follow-up ("And in drier areas?") as it was: borrow the previous
+            # question's subject as the extractive engine does (a question that stands alone is kept)
+            return rewrite_followup(question, history)
+        return rewritten
