@@ -26,7 +26,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant.answer.answerability import load_model
-from assistant.answer.evidence import THRESHOLD, Evidence, coverage, covered, idf_weights, question_terms
+from assistant.answer.evidence import (
+    NAMES_TITLE,
+    THRESHOLD,
+    Evidence,
+    coverage,
+    covered,
+    idf_weights,
+    question_terms,
+    title_share,
+)
 from assistant.answer.features import answer_features, hedge_text
 from assistant.answer.focus import Focus, focus_missing, question_focus
 from assistant.citations import finalize_answer
@@ -374,6 +383,7 @@ class ExtractiveEngine:
             chinese=has_cjk(question),
             title_coverage=t_covs[t_best] if terms else 0.5,
             title_numbers_ok=1.0 if not nums else sum(n in t_nums for n in nums) / len(nums),
+            names_title=max(title_share(set(tokenize(question)), p.chunk.title) for p in passages) >= NAMES_TITLE,
         )
 
     def _select(self, candidates: list[_Candidate]) -> list[_Candidate]:
