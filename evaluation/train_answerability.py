@@ -163,7 +163,7 @@ def choose(
     targets: tuple[float, float, float],
     max_hedged: float,
     own: tuple[list[dict[str, Any]], list[float]] = ([], []),
-    max_own_loss: float = 0.01,
+    max_own_loss: float = 0.005,
 ) -> tuple[float, float]:
     """(hedge at, answer at) on dev: refusals and hedges within limits, then the targets met, then most of both.
 
