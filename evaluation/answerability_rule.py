@@ -41,5 +41,7 @@ def decide(model: dict[str, Any], evidence: dict[str, float], offset: float = 0.
         return "refused", p
     if weak and evidence.get("ans_cov", 1.0) < model.get("gate", {}).get(lang, 2.0):
         return "refused", p
+    if evidence.get("ref_hit", 0.0) >= 0.8:  # a named clause found: the rule decides (assistant.answer.answerability)
+        return "answered", p
     hedge_at, answer_at = model["thresholds"][lang]
     return ("answered" if p >= answer_at + offset else "hedged" if p >= hedge_at + offset else "refused"), p

@@ -194,7 +194,8 @@ class ExtractiveEngine:
             ev["outcome"] = 0.0 if weak or unfocused else 2.0
             return REFUSAL if weak or unfocused else rendered
         p = model.probability(ev)
-        outcome = model.outcome(p, "zh" if has_cjk(question) else "en", offset, weak, ev["ans_cov"], unfocused)
+        lang = "zh" if has_cjk(question) else "en"
+        outcome = model.outcome(p, lang, offset, weak, ev["ans_cov"], unfocused, ev.get("ref_hit", 0.0) >= 0.8)
         ev.update({"confidence": p, "outcome": {"answered": 2.0, "hedged": 1.0, "refused": 0.0}[outcome]})
         if outcome == "answered":
             return rendered
