@@ -163,7 +163,7 @@ def rescore(set_name: str, split: str, model_path: Path, untitled: bool = False)
     ``untitled``: replay the evidence score without the title (the engine before that change; the baseline).
     """
     from assistant.core.overlap import overlap_features
-    from evaluation.answerability_rule import decide
+    from evaluation.answerability_rule import decide, named_title_score
 
     model = json.loads(model_path.read_text(encoding="utf-8"))
     name = set_name if set_name.startswith("own-") else f"{set_name}-{split}"
@@ -171,6 +171,7 @@ def rescore(set_name: str, split: str, model_path: Path, untitled: bool = False)
     rows = [json.loads(line) for p in paths for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
     for r in rows:
         r["evidence"] = overlap_features(r["question"], r["answer"]) | r["evidence"]
+        r["evidence"] = named_title_score(r["evidence"])
         if untitled and "score_untitled" in r["evidence"]:
             r["evidence"]["score"] = r["evidence"]["score_untitled"]
         r["outcome"], r["confidence"] = decide(model, r["evidence"])

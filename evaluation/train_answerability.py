@@ -26,7 +26,7 @@ from typing import Any
 
 from assistant.core.overlap import overlap_features
 from assistant.core.scoring import probability
-from evaluation.answerability_rule import decide, derived
+from evaluation.answerability_rule import decide, derived, named_title_score
 from evaluation.external import OUT, ROOT
 
 MODEL = ROOT / "assistant" / "answer" / "models" / "answerability-v2.json"
@@ -60,7 +60,7 @@ def load_rows(split: str, folder: Path = OUT, sets: tuple[str, ...] = tuple(SETS
         for path in paths:
             rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     for r in rows:  # features of the answer text (older rows were recorded without them)
-        r["evidence"] = overlap_features(r["question"], r["answer"]) | r["evidence"]
+        r["evidence"] = named_title_score(overlap_features(r["question"], r["answer"]) | r["evidence"])
     return [r for r in rows if "top_score" in r["evidence"]]  # hard refusals never reach the model
 
 
@@ -163,7 +163,7 @@ def choose(
     targets: tuple[float, float, float],
     max_hedged: float,
     own: tuple[list[dict[str, Any]], list[float]] = ([], []),
-    max_own_loss: float = 0.01,
+    max_own_loss: float = 0.005,
 ) -> tuple[float, float]:
     """(hedge at, answer at) on dev: refusals and hedges within limits, then the targets met, then most of both.
 

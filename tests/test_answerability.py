@@ -51,6 +51,8 @@ def test_probability_rises_with_evidence_and_outcomes_follow_thresholds() -> Non
     assert gated.outcome(0.9, "en", rule_refuses=True, ans_cov=0.4) == "refused"
     assert gated.outcome(0.9, "en", rule_refuses=True, ans_cov=0.6) == "answered"
     assert gated.outcome(0.9, "en", ans_cov=0.9, focus_missing=True) == "refused"  # near-topic: never answered
+    assert model.outcome(0.1, "en", named_clause=True) == "answered"  # a found clause: the rule decides
+    assert model.outcome(0.1, "en", rule_refuses=True, named_clause=True) == "refused"
 
 
 def test_unreadable_model_file_names_the_fix(tmp_path: Path) -> None:

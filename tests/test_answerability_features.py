@@ -18,11 +18,14 @@ def _passage(text: str, title: str, doc: str = "d") -> Passage:
 
 def test_title_terms_count_as_covered_and_the_untitled_score_is_kept() -> None:
     base = {"best_cos": 0.5, "coverage": 0.3, "numbers_ok": 0.0, "names_ok": 1.0, "ref_hit": 0.0, "has_terms": True}
-    titled = Evidence(**base, title_coverage=0.9, title_numbers_ok=1.0)
+    titled = Evidence(**base, title_coverage=0.9, title_numbers_ok=1.0, names_title=True)
     assert titled.score() > Evidence(**base).score()
     assert titled.as_dict()["score_untitled"] == pytest.approx(Evidence(**base).score())
     # a title never lowers what the passage alone covers
-    assert Evidence(**base, title_coverage=0.1).score() == pytest.approx(Evidence(**base).score())
+    assert Evidence(**base, title_coverage=0.1, names_title=True).score() == pytest.approx(Evidence(**base).score())
+    # a title word in a question that does not name the document ("… in Nordvale?") covers nothing
+    unnamed = Evidence(**base, title_coverage=0.9, title_numbers_ok=1.0, names_title=False)
+    assert unnamed.score() == pytest.approx(Evidence(**base).score())
 
 
 def test_a_changed_name_or_number_is_missing_from_the_sentence() -> None:

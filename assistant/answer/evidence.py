@@ -4,9 +4,10 @@ Features: the best cosine between the question and a candidate sentence, the sha
 content terms (clause references and named document titles set aside) found in the best passage, whether
 the question's numbers appear there, the share of its names ("Queensland", "France") found in any
 passage, and whether a clause the question names was found. A term or number found in the passage's
-document title counts as covered (``title_coverage``, ``title_numbers_ok``): a question that names its case,
-act or topic ("关于案例 N（…纠纷）：…") is not short of evidence because the passage's text does not
-repeat the title; this took the CAIL2019 dev false refusals of answerability-v1 from 0.21 to 0.03.
+document title counts as covered (``title_coverage``, ``title_numbers_ok``) when the question names a
+retrieved document by most of its title (``names_title``): a question that names its case or act
+("关于案例 N（…纠纷）：…") is not short of evidence because the passage's text
+does not repeat the title; this took the CAIL2019 dev false refusals of answerability-v1 from 0.21 to 0.03.
 ``score_untitled`` keeps the score without titles, so recorded answers can replay the older rule.
 
 The weights and ``THRESHOLD`` come from ``python -m evaluation.calibrate`` over answerable and unanswerable
@@ -48,6 +49,7 @@ class Evidence:
     # the same two shares with the passage's title counted as part of the passage (-1: not measured)
     title_coverage: float = -1.0
     title_numbers_ok: float = -1.0
+    names_title: bool = False  # the question names a retrieved document by (most of) its title
 
     def score(self) -> float:
         """One number: higher means better evidence (see the module docstring)."""
@@ -56,8 +58,11 @@ class Evidence:
             return 0.5 + 0.5 * self.ref_hit
         # the bundled English model finds most Chinese text similar: for Chinese, words found weigh more
         cos_w = 0.25 if self.chinese else 0.4
-        cov = max(self.coverage, self.title_coverage)
-        s = cos_w * self.best_cos + (1.0 - cos_w) * cov + 0.1 * max(self.numbers_ok, self.title_numbers_ok)
+        # title words count only when the question names the document by its title ("关于案例 N（…）："): a place
+        # or topic word that is also in a title ("… in Nordvale?") does not make a passage answer
+        t_cov, t_nums = (self.title_coverage, self.title_numbers_ok) if self.names_title else (-1.0, -1.0)
+        cov = max(self.coverage, t_cov)
+        s = cos_w * self.best_cos + (1.0 - cos_w) * cov + 0.1 * max(self.numbers_ok, t_nums)
         if self.ref_missing:  # the question names a clause no indexed document has
             s -= 0.4
         s -= 0.6 * (1.0 - self.names_ok)
@@ -78,6 +83,15 @@ class Evidence:
             "score": self.score(),
             "score_untitled": self.untitled().score(),
         }
+
+
+NAMES_TITLE = 0.6
+
+
+def title_share(question_tokens: set[str], title: str) -> float:
+    """Share of a title's words the question uses (1.0: the question names that document by its title)."""
+    words = set(tokenize(title or ""))
+    return len(words & question_tokens) / len(words) if words else 0.0
 
 
 def covered(term: str, tokens: set[str], prefixes: set[str], text: str = "") -> bool:

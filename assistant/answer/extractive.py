@@ -26,7 +26,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant.answer.answerability import load_model
-from assistant.answer.evidence import THRESHOLD, Evidence, coverage, covered, idf_weights
+from assistant.answer.evidence import (
+    NAMES_TITLE,
+    THRESHOLD,
+    Evidence,
+    coverage,
+    covered,
+    idf_weights,
+    title_share,
+)
 from assistant.answer.features import answer_features, hedge_text
 from assistant.answer.focus import Focus, focus_missing
 from assistant.answer.followup import rewrite_followup
@@ -178,7 +186,7 @@ class ExtractiveEngine:
             ev["outcome"] = 0.0 if weak or unfocused else 2.0
             return REFUSAL if weak or unfocused else rendered
         p = model.probability(ev)
-        outcome = model.outcome(p, q.language, offset, weak, ev["ans_cov"], unfocused)
+        outcome = model.outcome(p, q.language, offset, weak, ev["ans_cov"], unfocused, ev.get("ref_hit", 0.0) >= 0.8)
         ev.update({"confidence": p, "outcome": {"answered": 2.0, "hedged": 1.0, "refused": 0.0}[outcome]})
         if outcome == "answered":
             return rendered
@@ -306,6 +314,7 @@ class ExtractiveEngine:
             chinese=q.chinese,
             title_coverage=t_covs[t_best] if terms else 0.5,
             title_numbers_ok=1.0 if not nums else sum(n in t_nums for n in nums) / len(nums),
+            names_title=max(title_share(set(tokenize(q.text)), p.chunk.title) for p in passages) >= NAMES_TITLE,
         )
 
     def _select(self, candidates: list[Candidate]) -> list[Candidate]:

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from assistant.answer.evidence import coverage, covered, idf_weights
+from assistant.answer.evidence import coverage, covered, idf_weights, title_share
 from assistant.core.tokens import has_cjk, named_terms, numbers, tokenize
 
 if TYPE_CHECKING:
@@ -151,12 +151,7 @@ def near_topic_features(
 
     miss_sent, miss_passage = missing(terms, sent_text), missing(terms, passage_text)
     q_tokens = set(tokenize(question))
-
-    def named(x: Passage) -> float:  # share of a title's words the question uses: it names that document
-        words = set(tokenize(x.chunk.title or ""))
-        return len(words & q_tokens) / len(words) if words else 0.0
-
-    title_named = named(best)
+    title_named = title_share(q_tokens, best.chunk.title)
     neg_q, neg_s = bool(_NEGATION.search(question)), bool(_NEGATION.search(sentence))
     return {
         "sent_cov": coverage(terms, sent_text, idf),
@@ -172,7 +167,7 @@ def near_topic_features(
         "neg_question": float(neg_q),
         # the question names another retrieved document better than the one quoted: an answer from the wrong case
         "title_named": title_named,
-        "title_named_gap": max(named(x) for x in passages) - title_named,
+        "title_named_gap": max(title_share(q_tokens, x.chunk.title) for x in passages) - title_named,
     }
 
 
