@@ -136,7 +136,7 @@ class Settings(BaseSettings):
     answerability_model: str = Field(
         "bundled",
         description="Model deciding answered / hedged / refused: 'bundled' (assistant/answer/models/"
-        "answerability-v1.json), the path of another model file, or '' for the hand-set evidence rule.",
+        "answerability-v2.json), the path of another model file, or '' for the hand-set evidence rule.",
     )
 
     # Web chat (issue 15)
