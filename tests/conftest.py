@@ -49,3 +49,17 @@ def shared_dir() -> Path:
     if not (SHARED / "corpus").is_dir():
         pytest.skip("../shared is not present: the development gold set over real documents needs it")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def library(shared_dir: Path, real_embedder, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """One index for the session: the real documents of ../shared/corpus plus the bundled study notes."""
+    from assistant.core.config import load_settings
+    from assistant.service import Assistant
+    from evaluation.runner import bundled_files
+
+    a = Assistant.from_settings(load_settings(tmp_path_factory.mktemp("library-home")), embedder=real_embedder)
+    assert not a.ingest([shared_dir / "corpus"]).failed
+    files, manifest = bundled_files(REPO / "corpus")
+    assert not a.ingest(files, manifest=manifest).failed
+    return a
