@@ -19,183 +19,29 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from assistant.answer.names import DATE_WORDS, name_covered
 from assistant.core.references import strip_refs
 from assistant.core.text import CJK
 from assistant.core.tokens import has_cjk, named_terms, numbers, stem, tokenize
 
 _AUX = frozenset(
-    [
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "do",
-        "does",
-        "did",
-        "has",
-        "have",
-        "had",
-        "can",
-        "could",
-        "should",
-        "must",
-        "may",
-        "might",
-        "will",
-        "would",
-        "shall",
-    ]
+    "is are was were be been do does did has have had can could should must may might will would shall".split()  # noqa: SIM905
 )
 _STOP_AFTER = _AUX | frozenset(
-    [
-        "of",
-        "in",
-        "on",
-        "at",
-        "for",
-        "to",
-        "by",
-        "from",
-        "with",
-        "under",
-        "about",
-        "per",
-        "that",
-        "which",
-        "who",
-        "the",
-        "a",
-        "an",
-        "and",
-        "or",
-    ]
+    "of in on at for to by from with under about per that which who the a an and or".split()  # noqa: SIM905
 )
 # head nouns that only shape the question ("what kind of …", "which steps …"): the answer need not repeat them
 _GENERIC_TARGETS = frozenset(
-    [
-        "kind",
-        "kinds",
-        "type",
-        "types",
-        "sort",
-        "sorts",
-        "role",
-        "roles",
-        "approach",
-        "approaches",
-        "way",
-        "ways",
-        "purpose",
-        "purposes",
-        "step",
-        "steps",
-        "measure",
-        "measures",
-        "thing",
-        "things",
-        "rule",
-        "rules",
-        "requirement",
-        "requirements",
-        "obligation",
-        "obligations",
-        "principle",
-        "principles",
-        "standard",
-        "standards",
-        "factor",
-        "factors",
-        "information",
-        "aspect",
-        "aspects",
-        "element",
-        "elements",
-        "criterion",
-        "criteria",
-        "condition",
-        "conditions",
-        "duty",
-        "duties",
-        "responsibility",
-        "responsibilities",
-        "task",
-        "tasks",
-        "provision",
-        "provisions",
-        "action",
-        "actions",
-        "method",
-        "methods",
-        "part",
-        "parts",
-        "section",
-        "sections",
-        "article",
-        "articles",
-        "clause",
-        "clauses",
-        "chapter",
-        "chapters",
-        "document",
-        "documents",
-        "law",
-        "laws",
-        "act",
-        "regulation",
-        "regulations",
-        "matter",
-        "matters",
-        "issue",
-        "issues",
-        "thing",
-        "activities",
-        "activity",
-        "practice",
-        "practices",
-        "point",
-        "points",
-        "goal",
-        "goals",
-        "aim",
-        "aims",
-        "objective",
-        "objectives",
-        "outcome",
-        "outcomes",
-        "result",
-        "results",
-        "problem",
-        "problems",
-        "effect",
-        "effects",
-        "reason",
-        "reasons",
-        "happens",
-        "happen",
-        "say",
-        "says",
-        "said",
-        "mean",
-        "means",
-        "require",
-        "requires",
-        "required",
-        "need",
-        "needs",
-        "apply",
-        "applies",
-        "cover",
-        "covers",
-        "does",
-        "do",
-        "did",
-        "is",
-        "are",
-        "was",
-        "were",
-    ]
+    "kind kinds type types sort sorts role roles approach approaches way ways purpose purposes step steps "  # noqa: SIM905 (a word list reads better as words)
+    "measure measures thing things rule rules requirement requirements obligation obligations principle "
+    "principles standard standards factor factors information aspect aspects element elements criterion "
+    "criteria condition conditions duty duties responsibility responsibilities task tasks provision "
+    "provisions action actions method methods part parts section sections article articles clause clauses "
+    "chapter chapters document documents law laws act regulation regulations matter matters issue issues "
+    "activities activity practice practices point points goal goals aim aims objective objectives outcome "
+    "outcomes result results problem problems effect effects reason reasons happens happen say says said "
+    "mean means require requires required need needs apply applies cover covers does do did is are was "
+    "were name names term terms example examples entity entities else".split()
 )
 _QUANTITY_VERBS = frozenset(
     ["cost", "costs", "weigh", "weighs", "pay", "pays", "paid", "spend", "spent", "earn", "earned", "raise", "raised"]
@@ -214,6 +60,7 @@ _ANY_WH = re.compile(r"\b(?:how|what|which|when|who|whom|whose|why|where)\b", re
 _TIME_TARGETS = frozenset(
     ["date", "dates", "year", "years", "day", "days", "month", "months", "period", "deadline", "time", "times"]
 )
+_QUANTITY_NOUNS = frozenset("percentage percent proportion fraction ratio share number amount".split())  # noqa: SIM905
 _GENERIC_NAMES = frozenset(
     ["act", "law", "regulation", "rule", "code", "standard", "chapter", "section", "article", "title", "part"]
 )
@@ -292,6 +139,9 @@ def question_focus(question: str, doc_name_words: set[str] | frozenset[str] | No
     words, wants_time = _target_words(plain)
     for w in words:
         lw = w.lower()
+        if lw in _QUANTITY_NOUNS:  # "what was the percentage of …" asks for a number, as "what percentage" does
+            wants_number = True
+            continue
         if lw in _GENERIC_TARGETS or lw in skip:
             continue
         for t in tokenize(w):
@@ -301,7 +151,7 @@ def question_focus(question: str, doc_name_words: set[str] | frozenset[str] | No
     return Focus(
         targets=list(dict.fromkeys(targets)),
         years=years,
-        names=[n for n in named_terms(plain) if n not in skip and n not in _GENERIC_NAMES],
+        names=[n for n in named_terms(plain) if n not in skip and n not in _GENERIC_NAMES and n not in DATE_WORDS],
         wants_number=wants_number or wants_time,
         raw=raw,
     )
@@ -318,11 +168,35 @@ def _zh_targets(plain: str) -> list[str]:
     return [word] if word and word not in _ZH_NUMBER_ONLY and word[0] not in _ZH_NUMBER_ONLY else []
 
 
-def _word_covered(term: str, tokens: set[str]) -> bool:
-    """Exact stemmed token, or a longer inflection of it ("restor" ~ "restoration"); no other prefix sharing."""
+def _word_covered(term: str, tokens: set[str], evidence: str = "") -> bool:
+    """Exact stemmed token, or a longer inflection of it ("restor" ~ "restoration"), or a unit written as its
+    symbol in ``evidence`` ("pound" ~ "lb", "kilowatt" ~ "kWh"); no other prefix sharing."""
     if term in tokens:
         return True
+    if term in _UNIT_SYMBOLS and re.search(_UNIT_SYMBOLS[term], evidence):
+        return True
     return len(term) >= 4 and any(t.startswith(term) and len(t) - len(term) <= 4 for t in tokens)
+
+
+# units as sources print them, by the stem of the word a question spells out (case matters: "MW" is not "mW")
+_UNIT_SYMBOLS = {
+    "pound": r"\blbs?\b",
+    "kilowatt": r"\bkW(?:h|e)?\b",
+    "megawatt": r"\bMW(?:h|e)?\b",
+    "gigawatt": r"\bGW(?:h|e)?\b",
+    "kilogram": r"\bkg\b",
+    "kilometr": r"\bkm\b",
+    "kilomet": r"\bkm\b",
+    "mile": r"\bmi\b|\bmph\b",
+    "hectar": r"\bha\b",
+    "ounc": r"\boz\b",
+    "feet": r"\bft\b",
+    "foot": r"\bft\b",
+    "inch": r"\bin\.|″|\"",
+    "degre": r"°",
+    "percent": r"%",
+    "hour": r"\b(?:hrs?|kWh|MWh|GWh)\b",
+}
 
 
 # Units a "how many <unit>" question asks to be counted in: the answer must state a number in that unit.
@@ -370,25 +244,14 @@ def focus_missing(
         for t in focus.targets
         # The asked-for thing must be in the evidence passages, not necessarily in the chosen sentence: a
         # sentence-level test refused too many answerable paraphrases on unseen documents.
-        if not (t in answer_text or t in context_text if has_cjk(t) else _word_covered(t, ctx_tokens))
+        if not (t in answer_text or t in context_text if has_cjk(t) else _word_covered(t, ctx_tokens, evidence))
         # a paraphrase ("fee" for "cost") is judged by the caller's word similarity
         and not (similar is not None and not has_cjk(t) and similar(focus.raw.get(t, t), evidence))
     ]
     missing += [f"year:{y}" for y in focus.years if y not in ctx_tokens and y not in context_text]
-    missing += [f"name:{n}" for n in focus.names if not _name_covered(n, ctx_tokens)]
+    missing += [f"name:{n}" for n in focus.names if not name_covered(n, tokenize(n), ctx_tokens, evidence)]
     # the question's own years do not answer "how many"
     rest = re.sub("|".join(map(re.escape, focus.years)), " ", answer_text) if focus.years else answer_text
     if focus.wants_number and not _HAS_NUMBER.search(rest):
         missing.append("number")
     return missing + _counted_unit_missing(focus, rest)
-
-
-def _name_covered(name: str, tokens: set[str]) -> bool:
-    """Names match as tokens or inflections ("australian"), never as a shared prefix of another word."""
-    forms = {name, *tokenize(name)}
-    if forms & tokens:
-        return True
-    # inflections either way ("australasian" ~ "australasia", "europ" ~ "european"); "australasia" is no "australia"
-    return any(
-        (t.startswith(name) or name.startswith(t)) and len(t) >= 4 and abs(len(t) - len(name)) <= 3 for t in tokens
-    )

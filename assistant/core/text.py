@@ -4,6 +4,8 @@ Documents and questions are folded the same way before they are tokenised (:mod:
 question written differently from the document still meets it:
 
 - Unicode NFKC (full-width letters and digits, ligatures), curly quotes to straight, every dash to "-";
+- Latin letters without their accents for the English tokens ("Céloron" → "Celoron", "São" → "Sao",
+  "Straße" → "Strasse"): questions are typed without the accents the source carries;
 - common abbreviations spelled out: "Art. 46" → "Article 46", "Sec. 5" and "§ 5" → "section 5",
   "Prof. Lee" → "Professor Lee", "Para. 3" → "paragraph 3", "No. 7" → "number 7", "Mt. Isa" → "Mount Isa";
 - spelled numbers as digits: "twenty-six" / "twenty six" → "26", "one hundred and five" → "105",
@@ -54,6 +56,23 @@ def fold(text: str) -> str:
     if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     return text if text.isascii() else text.translate(_CHARS)
+
+
+_LATIN_EXTRA = {"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d"}
+
+
+@lru_cache(maxsize=4096)
+def _unaccented(char: str) -> str:
+    if char in _LATIN_EXTRA:
+        return _LATIN_EXTRA[char]
+    base = unicodedata.normalize("NFD", char)
+    # only Latin letters lose their marks: kana and other scripts keep what NFD would split off
+    return base[0] if base[0].isascii() and base[0].isalpha() else char
+
+
+def fold_accents(text: str) -> str:
+    """Latin letters without accents ("Céloron" → "Celoron"); other characters unchanged."""
+    return text if text.isascii() else "".join(c if c.isascii() else _unaccented(c) for c in text)
 
 
 # ---- abbreviations ---------------------------------------------------------------------------------

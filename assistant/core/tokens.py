@@ -14,7 +14,16 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from assistant.core.text import CJK_RUN, expand_abbreviations, fold, has_cjk, normalize, stem, stopwords
+from assistant.core.text import (
+    CJK_RUN,
+    expand_abbreviations,
+    fold,
+    fold_accents,
+    has_cjk,
+    normalize,
+    stem,
+    stopwords,
+)
 
 __all__ = [
     "INDEX_CJK",
@@ -40,7 +49,7 @@ _THOUSANDS_SEP = re.compile(r"(?<=\d),(?=\d{3}\b)")
 #: how the keyword index splits Chinese by default, and so what ``tokenize`` does unless told otherwise
 INDEX_CJK = "jieba"
 #: saved with the keyword index; a change of normalisation or stemming bumps it, so indexes are rebuilt
-TOKENIZER_VERSION = "2"
+TOKENIZER_VERSION = "3"  # 3: Latin accents folded ("Céloron" ~ "Celoron")
 
 # words that shape a question but carry no content
 QUESTION_WORDS = frozenset(
@@ -120,7 +129,7 @@ ZH_STOP_CHARS = frozenset("的了是在和与及或等对由其之为于把被�
 def _english(text: str, keep_stop: bool = False) -> list[str]:
     stop = frozenset() if keep_stop else stopwords()
     out: list[str] = []
-    for m in _TOKEN.finditer(text):
+    for m in _TOKEN.finditer(fold_accents(text)):
         tok = m.group(0).lower().strip("'-")
         if not tok:
             continue
@@ -217,7 +226,7 @@ def numbers(text: str) -> set[str]:
 
 def named_terms(question: str) -> list[str]:
     """Capitalised words inside a question (not its first word) and acronyms: names the answer should carry."""
-    words = re.findall(r"[A-Za-z][A-Za-z\-]+", expand_abbreviations(fold(question)))
+    words = re.findall(r"[A-Za-z][A-Za-z\-]+", fold_accents(expand_abbreviations(fold(question))))
     out = [w for i, w in enumerate(words) if (w.isupper() and len(w) > 1) or (i > 0 and w[0].isupper())]
     stop = stopwords()
     return [stem(w.lower()) for w in out if w.lower() not in stop and w.lower() not in QUESTION_WORDS]
