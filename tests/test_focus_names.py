@@ -84,3 +84,16 @@ def test_units_written_as_symbols_cover_the_spelled_unit() -> None:
     assert focus_missing(f, "The engine uses 4.4 lb (2.0 kg) of steam per kWh.", "") == []
     assert "target:pound" in focus_missing(f, "The engine uses 2.0 kg of steam per kWh.", "")
     assert "target:kilowatt" in focus_missing(f, "The engine uses 4.4 lb of steam per run.", "")
+
+
+def test_a_chinese_title_is_named_with_its_parts_in_another_order() -> None:
+    from assistant.core.naming import named_documents
+
+    docs = {
+        "case-0009": "变更抚养关系纠纷（案例 0009）",
+        "case-0010": "变更抚养关系纠纷（案例 0010）",
+        "loan-0009": "民间借贷纠纷（案例 0009）",
+    }
+    assert named_documents("关于案例 0009（变更抚养关系纠纷）：原告和被告因何离婚？", docs) == ["case-0009"]
+    assert named_documents("变更抚养关系纠纷（案例 0010）中被告住在哪里？", docs) == ["case-0010"]
+    assert named_documents("抚养费一般怎么算？", docs) == []

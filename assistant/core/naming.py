@@ -11,6 +11,7 @@ import functools
 import re
 from collections.abc import Mapping
 
+from assistant.core.text import CJK
 from assistant.core.tokens import has_cjk, stem, tokenize
 
 _GENERIC_NAME_WORDS = frozenset(
@@ -51,6 +52,7 @@ _GENERIC_NAME_WORDS = frozenset(
 )
 YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
 _ZH_STATE = re.compile(r"^中华人民共和国")
+_ZH_TITLE_PART = re.compile(f"[{CJK}]{{2,}}|\\d+")
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -82,8 +84,13 @@ def _name_score(query: str, q_tokens: set[str], acronyms: set[str], doc_id: str,
         if best and words & acronyms:  # named already; its acronym outweighs topic words of other names
             best = max(best, 100)
     zh_title = _ZH_STATE.sub("", title or "")
-    if has_cjk(zh_title) and len(zh_title) >= 3 and zh_title in query:
-        best = max(best, len(zh_title))
+    if has_cjk(zh_title) and len(zh_title) >= 3:
+        if zh_title in query:
+            best = max(best, len(zh_title))
+        # the title's parts in another order: "关于案例 0009（变更抚养关系纠纷）" names "变更抚养关系纠纷（案例 0009）"
+        parts = _ZH_TITLE_PART.findall(zh_title)
+        if len(parts) > 1 and all(p in query for p in parts):
+            best = max(best, sum(map(len, parts)))
     return best
 
 
