@@ -318,3 +318,19 @@ def test_a_follow_up_condition_replaces_the_previous_one(hash_settings) -> None:
     assert "26 inches" not in out  # the old condition would ask for the old answer again
     kept = engine.rewrite("And for tailings?", [("What must a restoration plan include?", "…")])
     assert "restoration plan include" in kept and "tailings" in kept
+
+
+def test_a_sentence_that_only_restates_the_question_brings_the_next_one(hash_settings) -> None:
+    from assistant.core.types import Chunk, Passage
+
+    text = (
+        "The upper Rhine and upper Danube are easily crossed. The crossing lies in the south, between the old "
+        "duchies of Baden and Wurttemberg. Trade along both rivers grew in the Middle Ages."
+    )
+    chunk = Chunk("r", "rivers", text, "Geography", 1, 1, 0, title="Rivers")
+    engine = ExtractiveEngine(HashEmbedder(), hash_settings)
+    ans = engine.answer("Where are the upper Rhine and upper Danube crossed?", [Passage(chunk, 1.0, rank=1)])
+    assert "between the old duchies of Baden" in ans.answer
+    # a sentence that states something beyond the question stands alone
+    ans = engine.answer("How did trade along both rivers change?", [Passage(chunk, 1.0, rank=1)])
+    assert "grew in the Middle Ages" in ans.answer and "easily crossed" not in ans.answer

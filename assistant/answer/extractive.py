@@ -40,7 +40,7 @@ from assistant.answer.focus import Focus, focus_missing
 from assistant.answer.followup import rewrite_followup
 from assistant.answer.lead import lead_with_fact
 from assistant.answer.question import Question, as_question
-from assistant.answer.units import HAS_NUMBER, Candidate, candidates, render, unit_text
+from assistant.answer.units import HAS_NUMBER, Candidate, candidates, continuation, render, unit_text
 from assistant.citations import finalize_answer
 from assistant.core.overlap import overlap_features
 from assistant.core.references import chunk_keys, match_strength
@@ -207,6 +207,9 @@ class ExtractiveEngine:
         scored = self._score(r, passages, pool)
         ev.update(self._evidence(r, passages, focus, scored).as_dict())
         chosen = self._select(scored)
+        after = continuation(chosen[0], pool, set(q.terms))
+        if after is not None and after not in chosen:
+            chosen.insert(1, after)
         rendered = render(chosen, pool)
         # one quoted unit (a sentence with its lead-in or items) must hold what is asked for, in a passage that
         # is about what the question names: a fee "per hectare" elsewhere does not answer "how many hectares in X"

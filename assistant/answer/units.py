@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from assistant.core.instructions import is_instruction_like
 from assistant.core.sentences import Span, split_sentences
-from assistant.core.tokens import has_cjk
+from assistant.core.tokens import has_cjk, tokenize
 from assistant.core.types import Passage
 
 _HEADING = re.compile(r"^#{1,6}\s+")
@@ -96,6 +96,17 @@ def lead_in(c: Candidate, pool: list[Candidate]) -> Candidate | None:
         if not ENUM.match(o.span.text):
             return o if _LEAD_END.search(o.span.text) or o.order == 0 else None
     return None
+
+
+RESTATES_NEW_WORDS = 1  # a sentence adding at most this many words to the question's only restates it
+
+
+def continuation(c: Candidate, pool: list[Candidate], question_terms: set[str]) -> Candidate | None:
+    """The next sentence of ``c``'s passage when ``c`` only restates the question: "The upper Rhine and upper
+    Danube are easily crossed." cannot answer "Where are they crossed?"; what follows it may."""
+    if len(set(tokenize(c.span.text)) - question_terms) > RESTATES_NEW_WORDS:
+        return None
+    return next((o for o in pool if o.passage_index == c.passage_index and o.order == c.order + 1), None)
 
 
 def unit_text(c: Candidate, pool: list[Candidate]) -> str:
