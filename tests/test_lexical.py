@@ -36,6 +36,10 @@ def test_chinese_words_by_default_bigrams_on_request_and_mixed_text() -> None:
 
 def test_question_content_terms_drop_question_words() -> None:
     assert content_terms("What does the law require for topsoil?") == ["law", "topsoil"]
+    # Chinese interrogatives are what the answer supplies: the text never contains them
+    assert content_terms("原告将车存到了何处？") == ["原告", "将车", "存到"]
+    assert content_terms("复垦义务人是谁？") == ["复垦", "义务人"]
+    assert content_terms("顾某酒驾是什么时候？") == content_terms("顾某酒驾？")
 
 
 @pytest.fixture

@@ -120,6 +120,20 @@ ZH_QUESTION_STOP = frozenset(
         "多长",
         "时间",
         "内容",
+        # interrogatives: what the answer supplies, never words of the text ("存到了何处" → "存到")
+        "何处",
+        "何时",
+        "何地",
+        "何种",
+        "何人",
+        "哪里",
+        "哪儿",
+        "哪",
+        "谁",
+        "什么时候",
+        "什么地方",
+        "为什么",
+        "多久",
     ]
 )
 _ZH_QUESTION_RE = re.compile("|".join(sorted(ZH_QUESTION_STOP, key=len, reverse=True)) + "|[了吗呢么？?]")
