@@ -19,7 +19,6 @@ DATE_WORDS = frozenset(
 )
 MIN_FUZZY = 5  # letters: shorter names must match exactly ("Rolf" is not "Rollo")
 _ACRONYM = re.compile(r"[a-z]{2,5}")
-_CAPITALISED = re.compile(r"\b[A-Z][\w'\-]*")
 _ROMAN = re.compile(r"[IVX]{2,4}")
 _NAME_RUN = re.compile(r"\b[A-Z][\w'\-]*(?:\s+(?:(?:of|and|for|the|on|de|du|la)\s+)*[A-Z][\w'\-]*)*")
 
