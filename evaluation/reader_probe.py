@@ -28,29 +28,24 @@ engine. Rerun it when more training data or a stronger offline encoder is availa
 from __future__ import annotations
 
 import argparse
-import json
 import random
 from typing import Any
 
 from assistant.core.sentences import split_sentences
-from evaluation.external import EXTERNAL, ROOT, SETS
+from evaluation.external import EXTERNAL, SETS, load_questions
 
 Example = tuple[str, list[str], list[int], bool]  # question, candidate sentences, holds-answer labels, answerable
-SPLITS = json.loads((ROOT / "evaluation" / "external" / "splits.json").read_text(encoding="utf-8"))["sets"]
 
 
 def examples(set_name: str, split: str) -> list[Example]:
     """Span and unanswerable questions of ``split``, each with its gold paragraph's (or case's) sentences."""
-    folder = EXTERNAL / SETS[set_name]
-    keep = set(SPLITS[SETS[set_name]][split])
     docs = {
         p.name: [x for x in p.read_text(encoding="utf-8").split("\n\n") if x.strip() and not x.startswith("# ")]
-        for p in (folder / "docs").glob("*.md")
+        for p in (EXTERNAL / SETS[set_name] / "docs").glob("*.md")
     }
     out: list[Example] = []
-    for line in (folder / "questions.jsonl").read_text(encoding="utf-8").splitlines():
-        q = json.loads(line)
-        if q["gold_doc"] not in keep or q.get("answer_type") in ("yes", "no"):
+    for q in load_questions(set_name, split):
+        if q.get("answer_type") in ("yes", "no"):
             continue
         paras = docs[q["gold_doc"]]
         texts = [paras[q["gold_paragraph"]]] if "gold_paragraph" in q else paras
